@@ -1,0 +1,1 @@
+"""Persistence plumbing: engines, sessions, the audit hook and migrations."""

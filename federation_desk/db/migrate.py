@@ -1,0 +1,132 @@
+"""Alembic, driven from code. The migrations ship inside the package (``db/migrations``).
+
+* SQLite: :func:`prepare` upgrades the file at start-up, after a backup copy.
+* PostgreSQL: :func:`prepare` refuses an older schema and names the command that upgrades it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from federation_desk.db.engine import DatabaseLocation
+from federation_desk.errors import SchemaOutOfDate
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("federation_desk.db").joinpath("migrations")))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revisions() -> set[str]:
+    """The revisions a fully upgraded database records. Alembic records a branch head that another revision
+    ``depends_on`` as an ancestor of that revision, not as a head of its own, so such heads are left out."""
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    needed: set[str] = set()
+    for head in heads:
+        stack = list(_tuple(script.get_revision(head).dependencies))
+        while stack:
+            for rev in script.revision_map.get_revisions(stack.pop()):
+                if rev is not None and rev.revision not in needed:
+                    needed.add(rev.revision)
+                    stack.extend(_tuple(rev.down_revision) + _tuple(rev.dependencies))
+    return heads - needed
+
+
+def _tuple(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def is_blank(engine: Engine) -> bool:
+    return not inspect(engine).get_table_names()
+
+
+def upgrade(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "heads")
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    upgraded: bool
+    backup: Path | None
+
+
+def backup_sqlite(path: Path, folder: Path, label: str) -> Path:
+    """A consistent copy of a SQLite file (the online backup API, safe with WAL)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}-before-{label}-{stamp}.sqlite"
+    tmp = target.with_suffix(".partial")
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    shutil.move(tmp, target)
+    return target
+
+
+def upgrade_command(location: DatabaseLocation) -> str:
+    return f'federation-desk-cli --db "{location.safe_url}" db upgrade'
+
+
+def prepare(engine: Engine, location: DatabaseLocation, backup_folder: Path | None = None) -> PrepareResult:
+    """Make the database ready for this version of the app, or explain why it cannot be used."""
+    heads = head_revisions()
+    current = current_revisions(engine)
+    if current == heads:
+        return PrepareResult(upgraded=False, backup=None)
+    unknown = current - _all_revisions()
+    if unknown:
+        raise SchemaOutOfDate(
+            "This database was last used by a newer version of Federation Desk.",
+            "Install the latest version of Federation Desk, or ask your administrator which version to use.",
+        )
+    if location.is_sqlite:
+        backup = None
+        path = location.sqlite_path
+        if path is not None and current and path.exists():
+            from federation_desk.paths import backup_dir
+
+            backup = backup_sqlite(path, backup_folder or backup_dir(), "upgrade")
+        upgrade(engine)
+        return PrepareResult(upgraded=True, backup=backup)
+    if not current and is_blank(engine):
+        raise SchemaOutOfDate(
+            f"The database {location.display} is empty: it has not been set up for Federation Desk.",
+            f"Ask your IT administrator to run: {upgrade_command(location)}",
+        )
+    raise SchemaOutOfDate(
+        f"The federation database {location.display} uses an older layout than this version of Federation Desk.",
+        f"Ask your IT administrator to upgrade it by running: {upgrade_command(location)}",
+    )
+
+
+def _all_revisions() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}

@@ -1,0 +1,1 @@
+"""PDF reports (ReportLab). Shared building blocks: fonts, styles, templates, flowables, tables."""

@@ -1,0 +1,1 @@
+"""Dialogs. Each has a class method ``ask()`` that tests can replace."""

@@ -1,0 +1,76 @@
+"""The shell on the demo federation: navigation, status bar, Ctrl+F, remembered page, unavailable modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel
+
+from federation_desk.ui import settings
+from federation_desk.ui.main_window import PAGES, MainWindow
+from tests.ui.conftest import wait_idle
+
+
+def test_opens_on_the_demo_and_shows_the_dashboard(window: MainWindow, qtbot: Any, screenshot: Any) -> None:
+    wait_idle(qtbot, window)
+    page = window.pages["dashboard"]
+    titles = [c.title for c in page.cards]
+    assert "Northdale Health Federation" in titles
+    assert "12 practices in 2 PCNs" in [c.headline for c in page.cards]
+    assert window.db_label.text().endswith("demo.sqlite")
+    screenshot(window, "main-window-dashboard")
+
+
+def test_every_page_opens_and_unavailable_ones_say_so(window: MainWindow, qtbot: Any) -> None:
+    for spec in PAGES:
+        window.show_page(spec.key)
+        wait_idle(qtbot, window)
+        page = window.pages[spec.key]
+        assert window.stack.currentWidget() is page
+        if spec.factory is None:
+            texts = " ".join(label.text() for label in page.findChildren(QLabel))
+            assert f"The {spec.title} module is not available in this version" in texts
+
+
+def test_keyboard_navigation_and_find(window: MainWindow, qtbot: Any) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key() == "organisation"
+    wait_idle(qtbot, window)
+    page = window.pages["organisation"]
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is page.practices.search
+    qtbot.keyClicks(page.practices.search, "castlegate")
+    assert [r.name for r in page.practices.model.visible_rows] == ["Castlegate Medical Practice"]
+
+
+def test_last_page_and_recent_databases_are_remembered(window: MainWindow, qtbot: Any) -> None:
+    window.show_page("settings")
+    wait_idle(qtbot, window)
+    window.close()
+    assert settings.LAST_PAGE.get() == "settings"
+    assert settings.RECENT_DATABASES.get()[0].endswith("demo.sqlite")
+    assert settings.store().value("window/geometry") is not None
+
+
+def test_every_control_in_the_shell_has_an_accessible_name(window: MainWindow, qtbot: Any) -> None:
+    window.show_page("organisation")
+    wait_idle(qtbot, window)
+    page = window.pages["organisation"]
+    for widget in (window.nav, page.practices.search, page.practices.table, page.practices.add_button):
+        assert widget.accessibleName(), widget
+
+
+def test_a_database_that_cannot_be_opened_is_explained(
+    app: Any, qtbot: Any, tmp_path: Any, shown_errors: list[Any]
+) -> None:
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    bad = tmp_path / "not-a-database.sqlite"
+    bad.write_bytes(b"this is a text file, not SQLite" * 100)
+    win.open_database(str(bad))
+    qtbot.waitUntil(lambda: bool(shown_errors), timeout=10_000)
+    _title, message, what = shown_errors[0]
+    assert "Traceback" not in message and message and what
+    assert win.db_label.text() == "No database open"

@@ -1,0 +1,104 @@
+"""The one worker mechanism: results, errors, cancel, and the delayed progress dialog."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
+
+from federation_desk.errors import ValidationError
+from federation_desk.services import organisation as org
+from federation_desk.services.changes import Changes
+from federation_desk.services.startup import open_database
+from federation_desk.ui.bus import bus
+from federation_desk.ui.operations import Operations
+
+
+def _ops(tmp_path: Path) -> tuple[Operations, Any]:
+    db = open_database(tmp_path / "w.sqlite", actor="tester").database
+    return Operations(lambda: db), db
+
+
+def test_query_runs_off_the_gui_thread_with_its_own_session(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    ops, db = _ops(tmp_path)
+    gui = threading.get_ident()
+    seen: dict[str, Any] = {}
+
+    def query(session: Any) -> int:
+        seen["thread"] = threading.get_ident()
+        return len(org.list_practices(session))
+
+    job = ops.run_query(query, on_done=lambda n: seen.setdefault("result", n))
+    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
+        pass
+    assert seen == {"thread": seen["thread"], "result": 0} and seen["thread"] != gui
+    db.dispose()
+
+
+def test_write_emits_changes_on_the_bus(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    ops, db = _ops(tmp_path)
+    with qtbot.waitSignal(bus().changed, timeout=10_000) as blocker:
+        ops.run_write(org.save_federation, org.FederationForm(name="Northdale"))
+    assert isinstance(blocker.args[0], Changes) and blocker.args[0].touches("federation")
+    db.dispose()
+
+
+def test_errors_reach_the_callback_and_nothing_is_written(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    ops, db = _ops(tmp_path)
+    failures: list[BaseException] = []
+    job = ops.run_write(org.save_pcn, org.PcnForm(code="nope", name="X"), on_error=failures.append)
+    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
+        pass
+    assert isinstance(failures[0], ValidationError) and "PCN code" in failures[0].message
+    db.dispose()
+
+
+def test_cancel_stops_a_long_job_and_the_progress_dialog_waits_600_ms(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    ops, db = _ops(tmp_path)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    steps: list[int] = []
+
+    def slow(session: Any, progress: Any) -> str:
+        for i in range(400):
+            progress.update(i, 400, f"Step {i}")
+            steps.append(i)
+            time.sleep(0.005)
+        return "finished"
+
+    done: list[str] = []
+    job = ops.run_query(slow, on_done=done.append, label="Counting slowly ...", parent=parent)
+    qtbot.wait(200)
+    assert not parent.findChildren(QProgressDialog)  # nothing flashes for a quick job
+    qtbot.waitUntil(lambda: bool(parent.findChildren(QProgressDialog)), timeout=3000)
+    dialog = parent.findChildren(QProgressDialog)[0]
+    assert dialog.labelText().startswith("Step")
+    (cancel_button,) = dialog.findChildren(QPushButton)
+    with qtbot.waitSignal(job.signals.cancelled, timeout=5000):
+        cancel_button.click()
+    assert job.was_cancelled and done == [] and len(steps) < 400
+    db.dispose()
+
+
+def test_a_newer_query_with_the_same_key_cancels_the_stale_one(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    ops, db = _ops(tmp_path)
+    results: list[str] = []
+
+    def slow(session: Any, label: str, progress: Any) -> str:
+        for i in range(100):
+            progress.update(i, 100)
+            time.sleep(0.01)
+        return label
+
+    first = ops.run_query(slow, "stale", on_done=results.append, key="filter")
+    qtbot.wait(50)
+    second = ops.run_query(slow, "fresh", on_done=results.append, key="filter")
+    with qtbot.waitSignal(second.signals.ended, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: first.done, timeout=5000)
+    assert results == ["fresh"] and first.was_cancelled
+    db.dispose()
