@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -165,14 +166,23 @@ def demo_db(demo_path: Path) -> Iterator[Database]:
 
 @pytest.fixture(autouse=True)
 def _none_reference_guard(request: pytest.FixtureRequest) -> Iterator[None]:
-    """PySide6 6.12.0 on Python 3.11 leaks references to None (ui/qt_compat.py): keep them topped up."""
-    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
-        yield
-        return
-    from federation_desk.ui.qt_compat import guard_none
+    """Qt work-arounds (ui/qt_compat.py): None's reference leak, and cycles collected on the main thread only.
 
-    guard_none()
+    Once a Qt test has run, automatic garbage collection stays off for the rest of the run: garbage holding a Qt
+    wrapper, collected by a worker thread, crashes the process. Each test's teardown collects what is due instead.
+    """
+    if "qtbot" in request.fixturenames or "qapp" in request.fixturenames:
+        from federation_desk.ui.qt_compat import guard_none
+
+        guard_none()
+        gc.disable()
     yield
+    if not gc.isenabled():
+        from federation_desk.ui.qt_compat import collect_due
+        from federation_desk.ui.workers import reap
+
+        reap()
+        collect_due()
 
 
 @pytest.fixture(autouse=True)

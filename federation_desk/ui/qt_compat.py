@@ -38,3 +38,58 @@ def guard_none() -> bool:
         ctypes.c_ssize_t.from_address(id(None)).value += IMMORTAL_MARGIN
         _guarded = True
     return True
+
+
+class GuiThreadCollector:
+    """Runs Python's cycle collector on the GUI thread only.
+
+    Python collects cycles on whichever thread happens to allocate when a threshold is crossed. If that is a
+    worker thread and the garbage holds a Qt wrapper (a finished job's signals, a closed dialog), the C++ object
+    is destroyed off the GUI thread and the process crashes (seen: a segmentation fault "Garbage-collecting" inside
+    a worker's query). So automatic collection is switched off and a timer on the GUI thread does the same work,
+    generation by generation, at the thresholds Python itself would use (the pyqtgraph approach).
+    """
+
+    def __init__(self, interval_ms: int = 1000) -> None:
+        import gc
+
+        from PySide6.QtCore import QTimer
+
+        self._gc = gc
+        self.threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> int:
+        """Let go of finished workers, then collect what is due; returns what was freed."""
+        from federation_desk.ui.workers import reap
+
+        reap()
+        return collect_due(self.threshold)
+
+
+def collect_due(threshold: tuple[int, ...] | None = None) -> int:
+    """One step of Python's own schedule, run by the caller's thread (the GUI thread)."""
+    import gc
+
+    t0, t1, t2 = (threshold or gc.get_threshold())[:3]
+    c0, c1, c2 = gc.get_count()
+    if c0 <= t0:
+        return 0
+    if c1 > t1:
+        return gc.collect(2 if c2 > t2 else 1)
+    return gc.collect(0)
+
+
+_collector: GuiThreadCollector | None = None
+
+
+def collect_on_gui_thread(interval_ms: int = 1000) -> GuiThreadCollector:
+    """Install the GUI-thread collector once (needs a QApplication)."""
+    global _collector
+    if _collector is None:
+        _collector = GuiThreadCollector(interval_ms)
+    return _collector

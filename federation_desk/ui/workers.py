@@ -18,10 +18,22 @@ from federation_desk.errors import Cancelled
 from federation_desk.services.progress import CancellableProgress
 
 log = logging.getLogger(__name__)
-# Workers that are running. The pool thread needs the Python object (and its signals) alive until run() returns,
-# even if the screen that started the job has gone away meanwhile.
+# Workers that have started. The pool thread needs the Python object (and its signals) alive until run() returns,
+# even if the screen that started the job has gone away meanwhile. They are let go by `reap()` on the GUI thread
+# once run() has returned, never by the pool thread itself: the last reference dropped on a pool thread would
+# destroy the signals' QObject there, off the thread it belongs to, which can crash the process.
 _RUNNING: set[Worker] = set()
 _RUNNING_LOCK = threading.Lock()
+
+
+def reap() -> int:
+    """Let go of workers whose run() has returned; call on the GUI thread. Returns how many are still running."""
+    with _RUNNING_LOCK:
+        finished = [w for w in _RUNNING if w.returned]
+        _RUNNING.difference_update(finished)
+        left = len(_RUNNING)
+    del finished  # dropped here, on the calling (GUI) thread
+    return left
 
 
 class WorkerSignals(QObject):
@@ -56,6 +68,7 @@ class Worker(QRunnable):
         self.fn = fn
         self.signals = WorkerSignals()
         self.progress = QtProgress(self.signals)
+        self.returned = False
 
     def cancel(self) -> None:
         self.progress.cancel()
@@ -65,6 +78,7 @@ class Worker(QRunnable):
         return self.progress.cancelled
 
     def start_in(self, pool: QThreadPool) -> None:
+        reap()
         with _RUNNING_LOCK:
             _RUNNING.add(self)
         pool.start(self)
@@ -73,8 +87,7 @@ class Worker(QRunnable):
         try:
             self._run()
         finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(self)
+            self.returned = True  # reap() lets go of it later, on the GUI thread
 
     def _run(self) -> None:
         try:

@@ -46,3 +46,41 @@ def test_a_long_busy_session_neither_aborts_nor_crashes_at_exit() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "survived 600000" in result.stdout
+
+
+def test_garbage_made_by_workers_is_collected_on_the_gui_thread_only() -> None:
+    # Python collects cycles on whichever thread crosses a threshold; a Qt wrapper collected on a pool thread
+    # crashed the suite once ("Garbage-collecting" in a worker's query). The app collects on the GUI thread.
+    script = textwrap.dedent(
+        """
+        import gc, os, threading
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import QThreadPool, QTimer
+        from federation_desk.ui.application import create_application
+        from federation_desk.ui.workers import Worker
+        app = create_application()
+        gui = threading.get_ident()
+        threads = set()
+
+        class Cycle:
+            def __init__(self):
+                self.me = self
+
+            def __del__(self):
+                threads.add(threading.get_ident())
+
+        def churn(progress):
+            for _ in range(100_000):
+                Cycle()
+
+        pool = QThreadPool()
+        for _ in range(2):
+            Worker(churn).start_in(pool)
+        QTimer.singleShot(2500, app.quit)
+        app.exec()
+        print("enabled", gc.isenabled(), "collected", bool(threads), "gui-only", threads == {gui})
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "enabled False collected True gui-only True" in result.stdout

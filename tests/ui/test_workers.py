@@ -102,3 +102,19 @@ def test_a_newer_query_with_the_same_key_cancels_the_stale_one(app: Any, qtbot: 
     qtbot.waitUntil(lambda: first.done, timeout=5000)
     assert results == ["fresh"] and first.was_cancelled
     db.dispose()
+
+
+def test_a_finished_worker_is_let_go_on_the_gui_thread(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    from federation_desk.ui import workers
+
+    ops, db = _ops(tmp_path)
+    job = ops.run_query(lambda session: 1)
+    worker = job.worker
+    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
+        pass
+    ops.pool.waitForDone(10_000)
+    # The pool thread has returned but did not drop the worker (its signals' QObject belongs to the GUI thread).
+    assert worker.returned and worker in workers._RUNNING
+    workers.reap()
+    assert worker not in workers._RUNNING
+    db.dispose()
