@@ -132,7 +132,7 @@ class PdfPreviewDialog(QDialog):
             self.print_to(printer)
 
     def print_to(self, printer: QPrinter) -> Worker:
-        """Print on a worker with a progress dialog; returns the worker (tests wait on its signals)."""
+        """Print on a worker with a progress dialog; returns the worker (tests wait for its `returned`)."""
         from PySide6.QtWidgets import QProgressDialog
 
         progress_dialog = QProgressDialog("Printing ...", "Cancel", 0, max(1, self.document.pageCount()), self)

@@ -200,8 +200,7 @@ def test_produce_report_previews_and_prints_to_a_pdf_file(
     printer.setOutputFileName(str(printed))
     printer.setFromTo(1, 2)
     worker = view.preview.print_to(printer)
-    with qtbot.waitSignal(worker.signals.ended, timeout=120_000):
-        pass
+    qtbot.waitUntil(lambda: worker.returned, timeout=120_000)
     assert len(page_texts(printed)) == 2
     view.preview.close()
     with page.ctx.database.session() as s:

@@ -37,6 +37,5 @@ def test_preview_shows_pages_and_prints_to_a_pdf_file(app: Any, qtbot: Any, tmp_
     printed = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(printed))
     worker = dialog.print_to(printer)
-    with qtbot.waitSignal(worker.signals.ended, timeout=60_000):
-        pass
+    qtbot.waitUntil(lambda: worker.returned, timeout=60_000)
     assert len(page_texts(printed)) == 3

@@ -32,8 +32,7 @@ def test_query_runs_off_the_gui_thread_with_its_own_session(app: Any, qtbot: Any
         return len(org.list_practices(session))
 
     job = ops.run_query(query, on_done=lambda n: seen.setdefault("result", n))
-    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
-        pass
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
     assert seen == {"thread": seen["thread"], "result": 0} and seen["thread"] != gui
     db.dispose()
 
@@ -50,8 +49,7 @@ def test_errors_reach_the_callback_and_nothing_is_written(app: Any, qtbot: Any, 
     ops, db = _ops(tmp_path)
     failures: list[BaseException] = []
     job = ops.run_write(org.save_pcn, org.PcnForm(code="nope", name="X"), on_error=failures.append)
-    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
-        pass
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
     assert isinstance(failures[0], ValidationError) and "PCN code" in failures[0].message
     db.dispose()
 
@@ -97,8 +95,7 @@ def test_a_newer_query_with_the_same_key_cancels_the_stale_one(app: Any, qtbot: 
     first = ops.run_query(slow, "stale", on_done=results.append, key="filter")
     qtbot.wait(50)
     second = ops.run_query(slow, "fresh", on_done=results.append, key="filter")
-    with qtbot.waitSignal(second.signals.ended, timeout=10_000):
-        pass
+    qtbot.waitUntil(lambda: second.done, timeout=10_000)
     qtbot.waitUntil(lambda: first.done, timeout=5000)
     assert results == ["fresh"] and first.was_cancelled
     db.dispose()
@@ -110,8 +107,7 @@ def test_a_finished_worker_is_let_go_on_the_gui_thread(app: Any, qtbot: Any, tmp
     ops, db = _ops(tmp_path)
     job = ops.run_query(lambda session: 1)
     worker = job.worker
-    with qtbot.waitSignal(job.signals.ended, timeout=10_000):
-        pass
+    qtbot.waitUntil(lambda: job.done, timeout=10_000)
     ops.pool.waitForDone(10_000)
     # The pool thread has returned but did not drop the worker (its signals' QObject belongs to the GUI thread).
     assert worker.returned and worker in workers._RUNNING

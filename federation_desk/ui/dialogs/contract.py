@@ -24,20 +24,7 @@ from federation_desk.services import contracts as cs
 from federation_desk.services.money import format_money
 from federation_desk.services.validators import collect
 from federation_desk.ui.widgets.common import plain_label
-from federation_desk.ui.widgets.forms import DateField, FormDialog
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _combo(items: Sequence[tuple[str, Any]], current: Any) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    index = next((i for i, (_l, v) in enumerate(items) if v == current), 0)
-    combo.setCurrentIndex(index)
-    return combo
+from federation_desk.ui.widgets.forms import DateField, FormDialog, choice_combo, field_text
 
 
 def _number(value: float | None) -> str:
@@ -130,11 +117,11 @@ class ContractDialog(_TallForm):
         self.row = row
         self.setMinimumWidth(760)
         self.reference = self.add_field(
-            "reference", "&Reference", QLineEdit(_text(row and row.reference)), "For example NDHF-EA-2025"
+            "reference", "&Reference", QLineEdit(field_text(row and row.reference)), "For example NDHF-EA-2025"
         )
-        self.title_edit = self.add_field("title", "&Title", QLineEdit(_text(row and row.title)))
-        self.commissioner = QLineEdit(_text(row and row.commissioner))
-        self.contact = QLineEdit(_text(row and row.commissioner_contact))
+        self.title_edit = self.add_field("title", "&Title", QLineEdit(field_text(row and row.title)))
+        self.commissioner = QLineEdit(field_text(row and row.commissioner))
+        self.contact = QLineEdit(field_text(row and row.commissioner_contact))
         inline_fields(
             self,
             "&Commissioner",
@@ -143,7 +130,7 @@ class ContractDialog(_TallForm):
                 ("commissioner_contact", "", self.contact, "Contact (optional)"),
             ],
         )
-        service = QPlainTextEdit(_text(row and row.service))
+        service = QPlainTextEdit(field_text(row and row.service))
         service.setTabChangesFocus(True)
         service.setFixedHeight(48)
         self.service = self.add_field("service", "&Service", service)
@@ -162,13 +149,15 @@ class ContractDialog(_TallForm):
         self.frequency = self.add_field(
             "reporting_frequency",
             "Re&porting",
-            _combo([(f.label, f) for f in ReportingFrequency], row.reporting_frequency if row else None),
+            choice_combo([(f.label, f) for f in ReportingFrequency], row.reporting_frequency if row else None),
             "Monthly (2026-09), quarterly (2026-Q3: July to September) or yearly (2026/27: April to March)",
         )
         self.tender = self.add_field(
             "tender_id",
             "Won from &tender",
-            _combo([("(not from a tender)", None)] + [(t.label, t.id) for t in choices.tenders], row and row.tender_id),
+            choice_combo(
+                [("(not from a tender)", None)] + [(t.label, t.id) for t in choices.tenders], row and row.tender_id
+            ),
         )
         self.practices = CheckList([(p.label, p.id) for p in choices.practices], row.practice_ids if row else ())
         self.services = CheckList(
@@ -183,9 +172,9 @@ class ContractDialog(_TallForm):
             ],
         )
         self.manager = self.add_field(
-            "contract_manager", "Contract &manager", QLineEdit(_text(row and row.contract_manager))
+            "contract_manager", "Contract &manager", QLineEdit(field_text(row and row.contract_manager))
         )
-        notes = QPlainTextEdit(_text(row and row.notes))
+        notes = QPlainTextEdit(field_text(row and row.notes))
         notes.setTabChangesFocus(True)
         notes.setFixedHeight(44)
         self.notes = self.add_field("notes", "&Notes", notes)
@@ -242,16 +231,16 @@ class ObligationDialog(_TallForm):
             self.template = self.add_field(
                 "template",
                 "Start from a &template",
-                _combo(
+                choice_combo(
                     [("(none: fill in below)", None)] + [(f"{t.family}: {t.name}", t) for t in choices.templates], None
                 ),
                 "Fills in the library's figures; change them to the contract's own",
             )
             self.template.currentIndexChanged.connect(self._apply_template)
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
         kind = row.obligation_type if row else ObligationType.MANUAL_KPI
         self.kind = self.add_field(
-            "obligation_type", "&Measured from", _combo([(t.label, t) for t in ObligationType], kind)
+            "obligation_type", "&Measured from", choice_combo([(t.label, t) for t in ObligationType], kind)
         )
         self.method = plain_label("", "Muted")
         self.form.addRow("", self.method)
@@ -259,8 +248,10 @@ class ObligationDialog(_TallForm):
         self.unit.setEditable(True)
         self.unit.addItems(list(cs.UNITS))
         self.unit.setCurrentText(row.unit if row else cs.PERCENT)
-        self.direction = _combo([(d.label, d) for d in Direction], row.direction if row else Direction.HIGHER_IS_BETTER)
-        self.schedule = QLineEdit(_text(row and row.schedule_ref))
+        self.direction = choice_combo(
+            [(d.label, d) for d in Direction], row.direction if row else Direction.HIGHER_IS_BETTER
+        )
+        self.schedule = QLineEdit(field_text(row and row.schedule_ref))
         inline_fields(
             self,
             "&Unit",
@@ -282,7 +273,7 @@ class ObligationDialog(_TallForm):
                 ("amber_threshold", "Amber at", self.amber, "or better; worse is red"),
             ],
         )
-        description = QPlainTextEdit(_text(row and row.description))
+        description = QPlainTextEdit(field_text(row and row.description))
         description.setTabChangesFocus(True)
         description.setFixedHeight(44)
         self.description = self.add_field("description", "Descri&ption", description)
@@ -315,13 +306,13 @@ class ObligationDialog(_TallForm):
             return box
         if p.kind == "choice":
             choices = cs.policy_choices() if p.key == "policy_type" else p.choices
-            return _combo([(label, code) for code, label in choices], value if value is not None else p.default)
+            return choice_combo([(label, code) for code, label in choices], value if value is not None else p.default)
         if p.kind == "money":
             from decimal import Decimal
 
             return QLineEdit(format_money(Decimal(str(value))) if value else "")
         if p.kind == "practice_or_federation":
-            return _combo([("The federation", None)] + [(c.label, c.id) for c in self.choices.practices], value)
+            return choice_combo([("The federation", None)] + [(c.label, c.id) for c in self.choices.practices], value)
         if p.kind == "pcns":
             return CheckList([(c.label, c.id) for c in self.choices.pcns], value or [])
         raise ValueError(p.kind)

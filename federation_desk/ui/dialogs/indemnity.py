@@ -34,23 +34,10 @@ from federation_desk.services.validators import collect
 from federation_desk.ui import theme
 from federation_desk.ui.icons import icon
 from federation_desk.ui.widgets.common import plain_label
-from federation_desk.ui.widgets.forms import DateField, FormDialog
+from federation_desk.ui.widgets.forms import DateField, FormDialog, choice_combo, field_text
 from federation_desk.ui.widgets.money import MoneyField
 
 FILE_FILTER = "Certificates (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.gif *.docx *.txt);;All files (*)"
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _combo(items: list[tuple[str, Any]], current: Any) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    index = next((i for i, (_l, v) in enumerate(items) if v == current), 0)
-    combo.setCurrentIndex(index)
-    return combo
 
 
 def dropped_files(event: QDropEvent | QDragEnterEvent) -> list[str]:
@@ -222,14 +209,20 @@ class PolicyDialog(_IndemnityDialog):
         self.holder = self.add_field(
             "holder_practice_id",
             "&Held by",
-            _combo([(h.name, h.practice_id) for h in holders], base.holder_practice_id if base else holder_practice_id),
+            choice_combo(
+                [(h.name, h.practice_id) for h in holders], base.holder_practice_id if base else holder_practice_id
+            ),
         )
         self.policy_type = self.add_field(
             "policy_type",
             "&Type",
-            _combo([(t.label, t) for t in PolicyType], base.policy_type if base else PolicyType.EMPLOYERS_LIABILITY),
+            choice_combo(
+                [(t.label, t) for t in PolicyType], base.policy_type if base else PolicyType.EMPLOYERS_LIABILITY
+            ),
         )
-        self.description = self.add_field("description", "&Description", QLineEdit(_text(base and base.description)))
+        self.description = self.add_field(
+            "description", "&Description", QLineEdit(field_text(base and base.description))
+        )
         self.description.setPlaceholderText("What the policy covers, e.g. Directors' and officers'")
         insurer = QComboBox()
         insurer.setEditable(True)
@@ -239,10 +232,12 @@ class PolicyDialog(_IndemnityDialog):
         insurer.setCurrentText(base.insurer if base else "")
         insurer.lineEdit().setPlaceholderText("Choose or type the insurer")
         self.insurer = self.add_field("insurer", "&Insurer", insurer)
-        self.number = self.add_field("policy_number", "Policy &number", QLineEdit(_text(base and base.policy_number)))
+        self.number = self.add_field(
+            "policy_number", "Policy &number", QLineEdit(field_text(base and base.policy_number))
+        )
         self.limit = MoneyField(base.limit if base else None, "limit", "The limit of indemnity")
         self.limit.setAccessibleName("Limit of indemnity")
-        self.limit_basis = _combo(
+        self.limit_basis = choice_combo(
             [(b.label, b) for b in LimitBasis], base.limit_basis if base else LimitBasis.EACH_OCCURRENCE
         )
         self.limit_basis.setAccessibleName("The limit applies")
@@ -266,7 +261,7 @@ class PolicyDialog(_IndemnityDialog):
             "abuse_exclusion", "Abuse e&xclusion", QCheckBox("The policy excludes abuse claims")
         )
         self.abuse.setChecked(bool(base and base.abuse_exclusion))
-        self.notes = self.add_notes(_text(base and base.notes) if row else "")
+        self.notes = self.add_notes(field_text(base and base.notes) if row else "")
         self.certificate = self.add_field(
             "certificate", "&Certificate", CertificateDrop(row.certificate_filename if row else None)
         )
@@ -343,26 +338,28 @@ class CoverDialog(_IndemnityDialog):
         if chosen is not None and all(sid != chosen for _l, sid in people) and base is not None:
             people.insert(0, (base.staff_name, base.staff_id))  # someone who has left or is not clinical
         self.staff = self.add_field(
-            "staff_id", "&Clinician", _combo(([("(choose)", None)] if chosen is None else []) + people, chosen)
+            "staff_id", "&Clinician", choice_combo(([("(choose)", None)] if chosen is None else []) + people, chosen)
         )
         self.staff.setEnabled(row is None and staff_id is None)
-        self.provider = _combo(
+        self.provider = choice_combo(
             [(p.label, p) for p in IndemnityProvider], base.provider if base else IndemnityProvider.MDU
         )
         self.provider.setAccessibleName("Provider")
-        self.provider_name = QLineEdit(_text(base and base.provider_name))
+        self.provider_name = QLineEdit(field_text(base and base.provider_name))
         self.provider_name.setPlaceholderText("Name, e.g. RCN or PDA")
         self.provider_name.setAccessibleName("Provider name")
         self.add_field("provider", "&Provider", _pair(self.provider, self.provider_name))
         self.fields["provider_name"] = self.provider_name
         self._field_errors["provider_name"] = self._field_errors["provider"]
         self.number = self.add_field(
-            "membership_number", "&Membership number", QLineEdit(_text(base and base.membership_number))
+            "membership_number", "&Membership number", QLineEdit(field_text(base and base.membership_number))
         )
-        self.category = self.add_field("category", "Cate&gory", QLineEdit(_text(base and base.category)))
+        self.category = self.add_field("category", "Cate&gory", QLineEdit(field_text(base and base.category)))
         self.category.setPlaceholderText("As the certificate names it, e.g. GP - top-up with private work")
         self.basis = self.add_field(
-            "basis", "&Basis", _combo([(b.label, b) for b in CoverBasis], base.basis if base else CoverBasis.OCCURRENCE)
+            "basis",
+            "&Basis",
+            choice_combo([(b.label, b) for b in CoverBasis], base.basis if base else CoverBasis.OCCURRENCE),
         )
         scope = QWidget()
         column = QVBoxLayout(scope)
@@ -372,7 +369,7 @@ class CoverDialog(_IndemnityDialog):
         self.non_nhs.setChecked(base.covers_non_nhs if base else True)
         self.regulatory = QCheckBox("Regulatory representation (GMC/NMC/HCPC, inquests, complaints)")
         self.regulatory.setChecked(base.covers_regulatory if base else True)
-        self.other_scope = QLineEdit(_text(base and base.other_scope))
+        self.other_scope = QLineEdit(field_text(base and base.other_scope))
         self.other_scope.setPlaceholderText("Other cover, if any")
         self.other_scope.setAccessibleName("Other cover")
         for w in (self.non_nhs, self.regulatory, self.other_scope):
@@ -384,7 +381,7 @@ class CoverDialog(_IndemnityDialog):
         else:
             start, end = (row.start, row.end) if row else (None, None)
         self.start, self.end = self.add_period(start, end)
-        self.notes = self.add_notes(_text(row and row.notes))
+        self.notes = self.add_notes(field_text(row and row.notes))
         self.certificate = self.add_field(
             "certificate", "Certi&ficate", CertificateDrop(row.certificate_filename if row else None)
         )

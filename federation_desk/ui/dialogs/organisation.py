@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QWidget
 
 from federation_desk.domain.organisation import CqcRating, SiteKind
 from federation_desk.services import organisation as org
 from federation_desk.services.validators import collect
-from federation_desk.ui.widgets.forms import DateField, FormDialog
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _combo(items: list[tuple[str, Any]], current: Any) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    index = next((i for i, (_l, v) in enumerate(items) if v == current), 0)
-    combo.setCurrentIndex(index)
-    return combo
+from federation_desk.ui.widgets.forms import DateField, FormDialog, choice_combo, field_text
 
 
 class PracticeDialog(FormDialog):
@@ -32,36 +19,43 @@ class PracticeDialog(FormDialog):
         super().__init__("Edit practice" if row else "Add a practice", ops, parent)
         self.row = row
         self.ods = self.add_field(
-            "ods_code", "&ODS code", QLineEdit(_text(row and row.ods_code)), "One letter and five digits, e.g. A81001"
+            "ods_code",
+            "&ODS code",
+            QLineEdit(field_text(row and row.ods_code)),
+            "One letter and five digits, e.g. A81001",
         )
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
         self.pcn = self.add_field(
             "pcn_id",
             "&PCN",
-            _combo([("(not in a PCN)", None)] + [(p.name, p.id) for p in pcns], row.pcn_id if row else None),
+            choice_combo([("(not in a PCN)", None)] + [(p.name, p.id) for p in pcns], row.pcn_id if row else None),
         )
         self.list_size = self.add_field(
-            "list_size", "&List size", QLineEdit(_text(row and row.list_size)), "Registered patients"
+            "list_size", "&List size", QLineEdit(field_text(row and row.list_size)), "Registered patients"
         )
         self.adjusted = self.add_field(
             "adjusted_population",
             "&Adjusted population",
-            QLineEdit(_text(row and row.adjusted_population)),
+            QLineEdit(field_text(row and row.adjusted_population)),
             "Weighted population used for Enhanced Access targets",
         )
-        self.cqc = self.add_field("cqc_location_id", "CQC &location ID", QLineEdit(_text(row and row.cqc_location_id)))
+        self.cqc = self.add_field(
+            "cqc_location_id", "CQC &location ID", QLineEdit(field_text(row and row.cqc_location_id))
+        )
         self.rating = self.add_field(
             "cqc_rating",
             "CQC &rating",
-            _combo([("(not recorded)", None)] + [(r.label, r) for r in CqcRating], row.cqc_rating if row else None),
+            choice_combo(
+                [("(not recorded)", None)] + [(r.label, r) for r in CqcRating], row.cqc_rating if row else None
+            ),
         )
-        address = QPlainTextEdit(_text(row and row.address))
+        address = QPlainTextEdit(field_text(row and row.address))
         address.setTabChangesFocus(True)
         address.setFixedHeight(64)
         self.address = self.add_field("address", "Add&ress", address)
-        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(_text(row and row.postcode)))
-        self.phone = self.add_field("phone", "&Telephone", QLineEdit(_text(row and row.phone)))
-        self.email = self.add_field("email", "&Email", QLineEdit(_text(row and row.email)))
+        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(field_text(row and row.postcode)))
+        self.phone = self.add_field("phone", "&Telephone", QLineEdit(field_text(row and row.phone)))
+        self.email = self.add_field("email", "&Email", QLineEdit(field_text(row and row.email)))
         self.joined = self.add_field("joined_on", "&Joined the federation", DateField(row.joined_on if row else None))
         self.active = self.add_field("active", "Acti&ve member", QCheckBox())
         self.active.setChecked(row.active if row else True)
@@ -103,14 +97,14 @@ class SiteDialog(FormDialog):
     ) -> None:
         super().__init__("Edit site" if row else "Add a site", ops, parent)
         self.row = row
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
         self.kind = self.add_field(
-            "kind", "&Type", _combo([(k.label, k) for k in SiteKind], row.kind if row else SiteKind.PRACTICE)
+            "kind", "&Type", choice_combo([(k.label, k) for k in SiteKind], row.kind if row else SiteKind.PRACTICE)
         )
         self.practice = self.add_field(
             "practice_id",
             "&Practice",
-            _combo(
+            choice_combo(
                 [("(none: a hub)", None)] + [(f"{p.name} ({p.ods_code})", p.id) for p in practices],
                 row.practice_id if row else None,
             ),
@@ -119,15 +113,15 @@ class SiteDialog(FormDialog):
         self.pcn = self.add_field(
             "pcn_id",
             "P&CN",
-            _combo([("(none)", None)] + [(p.name, p.id) for p in pcns], row.pcn_id if row else None),
+            choice_combo([("(none)", None)] + [(p.name, p.id) for p in pcns], row.pcn_id if row else None),
             "For a hub: the PCN it serves",
         )
-        address = QPlainTextEdit(_text(row and row.address))
+        address = QPlainTextEdit(field_text(row and row.address))
         address.setTabChangesFocus(True)
         address.setFixedHeight(64)
         self.address = self.add_field("address", "Add&ress", address)
-        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(_text(row and row.postcode)))
-        hours = QPlainTextEdit(_text(row and row.opening_hours))
+        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(field_text(row and row.postcode)))
+        hours = QPlainTextEdit(field_text(row and row.opening_hours))
         hours.setTabChangesFocus(True)
         hours.setFixedHeight(56)
         self.hours = self.add_field("opening_hours", "&Opening hours", hours)
@@ -165,8 +159,8 @@ class PcnDialog(FormDialog):
     def __init__(self, ops: Any, row: org.PcnRow | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Edit PCN" if row else "Add a PCN", ops, parent)
         self.row = row
-        self.code = self.add_field("code", "&Code", QLineEdit(_text(row and row.code)), "U and five digits")
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.code = self.add_field("code", "&Code", QLineEdit(field_text(row and row.code)), "U and five digits")
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
 
     def collect(self) -> org.PcnForm:
         return org.PcnForm(code=self.code.text(), name=self.name.text())
@@ -183,21 +177,25 @@ class FederationDialog(FormDialog):
     def __init__(self, ops: Any, row: org.FederationRow | None, parent: QWidget | None = None) -> None:
         super().__init__("Federation details", ops, parent)
         self.row = row
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
-        self.legal = self.add_field("legal_name", "&Legal name", QLineEdit(_text(row and row.legal_name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
+        self.legal = self.add_field("legal_name", "&Legal name", QLineEdit(field_text(row and row.legal_name)))
         self.chn = self.add_field(
-            "companies_house_number", "Companies &House number", QLineEdit(_text(row and row.companies_house_number))
+            "companies_house_number",
+            "Companies &House number",
+            QLineEdit(field_text(row and row.companies_house_number)),
         )
-        self.cqc = self.add_field("cqc_provider_id", "CQC &provider ID", QLineEdit(_text(row and row.cqc_provider_id)))
-        self.vat = self.add_field("vat_number", "&VAT number", QLineEdit(_text(row and row.vat_number)))
-        address = QPlainTextEdit(_text(row and row.address))
+        self.cqc = self.add_field(
+            "cqc_provider_id", "CQC &provider ID", QLineEdit(field_text(row and row.cqc_provider_id))
+        )
+        self.vat = self.add_field("vat_number", "&VAT number", QLineEdit(field_text(row and row.vat_number)))
+        address = QPlainTextEdit(field_text(row and row.address))
         address.setTabChangesFocus(True)
         address.setFixedHeight(64)
         self.address = self.add_field("address", "Registered add&ress", address)
-        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(_text(row and row.postcode)))
-        self.phone = self.add_field("phone", "&Telephone", QLineEdit(_text(row and row.phone)))
-        self.email = self.add_field("email", "&Email", QLineEdit(_text(row and row.email)))
-        self.website = self.add_field("website", "&Website", QLineEdit(_text(row and row.website)))
+        self.postcode = self.add_field("postcode", "Post&code", QLineEdit(field_text(row and row.postcode)))
+        self.phone = self.add_field("phone", "&Telephone", QLineEdit(field_text(row and row.phone)))
+        self.email = self.add_field("email", "&Email", QLineEdit(field_text(row and row.email)))
+        self.website = self.add_field("website", "&Website", QLineEdit(field_text(row and row.website)))
 
     def collect(self) -> org.FederationForm:
         return org.FederationForm(

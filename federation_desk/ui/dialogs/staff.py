@@ -31,7 +31,7 @@ from federation_desk.services.validators import collect
 from federation_desk.ui.widgets.forms import DateField, FormDialog
 
 
-def _text(value: object) -> str:
+def field_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -122,7 +122,7 @@ class RegistrationDialog(ItemDialog):
         self.number = self.add_field(
             "number",
             "&Number",
-            QLineEdit(_text(self.value("number"))),
+            QLineEdit(field_text(self.value("number"))),
             "GMC: 7 digits (physician associates A + digits); NMC: e.g. 12A3456E; GPhC: 7 digits; HCPC: e.g. PA123456",
         )
         self.status = self.add_field(
@@ -160,7 +160,7 @@ class PerformersDialog(ItemDialog):
     def __init__(self, ops: Any, staff_id: int, row: Any = None, renew_from: Any = None, parent: QWidget | None = None):
         super().__init__(ops, staff_id, row, renew_from, parent)
         self.list_name = self.add_field(
-            "list_name", "&List", QLineEdit(_text(self.value("list_name", "NHS England Medical Performers List")))
+            "list_name", "&List", QLineEdit(field_text(self.value("list_name", "NHS England Medical Performers List")))
         )
         self.status = self.add_field("status", "&Status", enum_combo(PerformersStatus, self.value("status")))
         self.included = self.date_field("included_on", "&Included since")
@@ -170,7 +170,7 @@ class PerformersDialog(ItemDialog):
         self.officer = self.add_field(
             "responsible_officer",
             "&Responsible officer",
-            QLineEdit(_text(self.value("responsible_officer"))),
+            QLineEdit(field_text(self.value("responsible_officer"))),
             "Designated body, usually the NHS England regional medical director",
         )
         self.notes = self.add_field("notes", "N&otes", notes_box(self.value("notes")))
@@ -203,7 +203,7 @@ class DbsDialog(ItemDialog):
         self.certificate = self.add_field(
             "certificate_number",
             "&Certificate number",
-            QLineEdit(_text(self.value("certificate_number")) if self.row is not None else ""),
+            QLineEdit(field_text(self.value("certificate_number")) if self.row is not None else ""),
             "12 digits, as printed on the certificate",
         )
         self.issued = self.date_field("issued_on", "&Issued on", keep=False)
@@ -211,7 +211,7 @@ class DbsDialog(ItemDialog):
         self.update_service.setChecked(bool(self.value("update_service", False)))
         self.status_checked = self.date_field("status_checked_on", "Update Service &status check on", keep=False)
         self.result = self.add_field(
-            "status_check_result", "Status check &result", QLineEdit(_text(self.value("status_check_result")))
+            "status_check_result", "Status check &result", QLineEdit(field_text(self.value("status_check_result")))
         )
         self.recheck = self.date_field(
             "recheck_due", "Re-check &due", "Leave empty to use the federation's re-check policy", keep=False
@@ -244,14 +244,14 @@ class RightToWorkDialog(ItemDialog):
         super().__init__(ops, staff_id, row, renew_from, parent)
         self.method = self.add_field("method", "&Method", enum_combo(RightToWorkMethod, self.value("method")))
         self.document = self.add_field(
-            "document_type", "&Document", QLineEdit(_text(self.value("document_type"))), "e.g. UK passport, eVisa"
+            "document_type", "&Document", QLineEdit(field_text(self.value("document_type"))), "e.g. UK passport, eVisa"
         )
         self.checked = self.date_field("checked_on", "&Checked on", keep=False)
-        self.checked_by = self.add_field("checked_by", "Checked &by", QLineEdit(_text(self.value("checked_by"))))
+        self.checked_by = self.add_field("checked_by", "Checked &by", QLineEdit(field_text(self.value("checked_by"))))
         self.share_code = self.add_field(
             "share_code_reference",
             "&Share code",
-            QLineEdit(_text(self.value("share_code_reference")) if self.row is not None else ""),
+            QLineEdit(field_text(self.value("share_code_reference")) if self.row is not None else ""),
             "Online checks: 9 characters starting with W",
         )
         self.permission = self.date_field(
@@ -295,7 +295,7 @@ class HepatitisBDialog(ItemDialog):
         self.date_field("booster_on", "&Booster")
         self.date_field("tested_on", "Blood &test on")
         self.anti_hbs = self.add_field(
-            "anti_hbs", "&Anti-HBs (mIU/ml)", QLineEdit(_text(self.value("anti_hbs"))), "Responder: 10 or more"
+            "anti_hbs", "&Anti-HBs (mIU/ml)", QLineEdit(field_text(self.value("anti_hbs"))), "Responder: 10 or more"
         )
         self.date_field("oh_cleared_on", "Occupational &health clearance")
         self.notes = self.add_field("notes", "N&otes", notes_box(self.value("notes")))
@@ -350,8 +350,8 @@ class TrainingDialog(ItemDialog):
             "Only if the certificate states one; otherwise the refresher period applies",
             keep=False,
         )
-        self.hours = self.add_field("hours", "&Hours", QLineEdit(_text(self.value("hours"))), "e.g. 2.5")
-        self.provider = self.add_field("provider", "&Provider", QLineEdit(_text(self.value("provider"))))
+        self.hours = self.add_field("hours", "&Hours", QLineEdit(field_text(self.value("hours"))), "e.g. 2.5")
+        self.provider = self.add_field("provider", "&Provider", QLineEdit(field_text(self.value("provider"))))
         self.notes = self.add_field("notes", "N&otes", notes_box(self.value("notes")))
 
     def _fill_levels(self) -> None:
@@ -386,7 +386,7 @@ class AppraisalDialog(ItemDialog):
         super().__init__(ops, staff_id, row, renew_from, parent)
         self.completed = self.date_field("completed_on", "&Appraisal date", keep=False)
         self.next_due = self.date_field("next_due", "&Next due", "Leave empty for a year later", keep=False)
-        self.appraiser = self.add_field("appraiser", "Apprai&ser", QLineEdit(_text(self.value("appraiser"))))
+        self.appraiser = self.add_field("appraiser", "Apprai&ser", QLineEdit(field_text(self.value("appraiser"))))
         self.revalidation = self.add_field("supports_revalidation", "Supports &revalidation", QCheckBox())
         self.notes = self.add_field("notes", "N&otes", notes_box(self.value("notes") if self.row else ""))
         if self.row is not None:
@@ -444,13 +444,19 @@ class StaffDialog(FormDialog):
         self.setMinimumWidth(620)
         self.detail = detail
         d = detail
-        self.given = self.add_field("given_name", "&Given name", QLineEdit(_text(d and d.given_name)))
-        self.family = self.add_field("family_name", "&Family name", QLineEdit(_text(d and d.family_name)))
+        self.given = self.add_field("given_name", "&Given name", QLineEdit(field_text(d and d.given_name)))
+        self.family = self.add_field("family_name", "&Family name", QLineEdit(field_text(d and d.family_name)))
         self.preferred = self.add_field(
-            "preferred_name", "&Preferred name", QLineEdit(_text(d and d.preferred_name)), "What colleagues call them"
+            "preferred_name",
+            "&Preferred name",
+            QLineEdit(field_text(d and d.preferred_name)),
+            "What colleagues call them",
         )
         self.number = self.add_field(
-            "staff_number", "Staff &number", QLineEdit(_text(d and d.staff_number)), "Used to match people on import"
+            "staff_number",
+            "Staff &number",
+            QLineEdit(field_text(d and d.staff_number)),
+            "Used to match people on import",
         )
         self.role = self.add_field(
             "role_id",
@@ -485,12 +491,12 @@ class StaffDialog(FormDialog):
             item.setCheckState(Qt.CheckState.Checked if d and p.id in d.practice_ids else Qt.CheckState.Unchecked)
             practices.addItem(item)
         self.practices = self.add_field("practice_ids", "Works &for", practices, "Practices a shared person works for")
-        self.email = self.add_field("email", "E&mail", QLineEdit(_text(d and d.email)))
-        self.phone = self.add_field("phone", "&Telephone", QLineEdit(_text(d and d.phone)))
+        self.email = self.add_field("email", "E&mail", QLineEdit(field_text(d and d.email)))
+        self.phone = self.add_field("phone", "&Telephone", QLineEdit(field_text(d and d.phone)))
         self.start = self.add_field("start_date", "&Start date", DateField(d.start_date if d else None))
         self.leave = self.add_field("leave_date", "&Leaving date", DateField(d.leave_date if d else None))
         self.hours = self.add_field(
-            "contracted_hours", "Contracted &hours", QLineEdit(_text(d and d.contracted_hours)), "Hours a week"
+            "contracted_hours", "Contracted &hours", QLineEdit(field_text(d and d.contracted_hours)), "Hours a week"
         )
         self.manager = self.add_field(
             "line_manager_id",

@@ -23,24 +23,11 @@ from federation_desk.services import tenders as ts
 from federation_desk.services.money import format_money
 from federation_desk.services.validators import collect
 from federation_desk.ui.widgets.common import plain_label
-from federation_desk.ui.widgets.forms import DateField, FormDialog
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
-def _combo(items: list[tuple[str, Any]], current: Any) -> QComboBox:
-    combo = QComboBox()
-    for label, value in items:
-        combo.addItem(label, value)
-    index = next((i for i, (_l, v) in enumerate(items) if v == current), 0)
-    combo.setCurrentIndex(index)
-    return combo
+from federation_desk.ui.widgets.forms import DateField, FormDialog, choice_combo, field_text
 
 
 def _area(text: object = "", height: int = 80) -> QPlainTextEdit:
-    box = QPlainTextEdit(_text(text))
+    box = QPlainTextEdit(field_text(text))
     box.setTabChangesFocus(True)
     box.setFixedHeight(height)
     return box
@@ -75,45 +62,52 @@ class TenderDialog(FormDialog):
         self.reference = self.add_field(
             "reference", "&Reference", QLineEdit(d.reference if d else reference), "Our own reference for it"
         )
-        self.title_edit = self.add_field("title", "&Title", QLineEdit(_text(d and d.title)))
+        self.title_edit = self.add_field("title", "&Title", QLineEdit(field_text(d and d.title)))
         self.buyer = self.add_field(
             "buyer_id",
             "&Buyer",
-            _combo(
+            choice_combo(
                 [("(not recorded)", None)] + [(b.name, b.id) for b in buyers], d.buyer.id if d and d.buyer else None
             ),
         )
         self.buyer_reference = self.add_field(
-            "buyer_reference", "Buyer's re&ference", QLineEdit(_text(d and d.buyer_reference))
+            "buyer_reference", "Buyer's re&ference", QLineEdit(field_text(d and d.buyer_reference))
         )
         self.source = self.add_field(
-            "source", "&Source", _combo([(s.label, s) for s in TenderSource], d.source if d else TenderSource.DIRECT)
+            "source",
+            "&Source",
+            choice_combo([(s.label, s) for s in TenderSource], d.source if d else TenderSource.DIRECT),
         )
         self.process = self.add_field(
             "process_id",
             "&Procurement",
-            _combo([("(not known yet)", None)] + [(p.label, p.id) for p in processes], d.process_id if d else None),
+            choice_combo(
+                [("(not known yet)", None)] + [(p.label, p.id) for p in processes], d.process_id if d else None
+            ),
             "The regime and process or procedure; it sets how the standstill is counted",
         )
         self.value = self.add_field(
             "estimated_value", "Estimated &value", QLineEdit(_money_text(d and d.estimated_value)), "e.g. £2.5m"
         )
-        self.value_note = self.add_field("value_note", "Value &note", QLineEdit(_text(d and d.value_note)))
-        self.term = self.add_field("term_months", "Te&rm (months)", QLineEdit(_text(d and d.term_months)))
+        self.value_note = self.add_field("value_note", "Value &note", QLineEdit(field_text(d and d.value_note)))
+        self.term = self.add_field("term_months", "Te&rm (months)", QLineEdit(field_text(d and d.term_months)))
         self.ext_count = self.add_field(
-            "extension_count", "E&xtensions", QLineEdit(_text(d and d.extension_count)), "How many optional extensions"
+            "extension_count",
+            "E&xtensions",
+            QLineEdit(field_text(d and d.extension_count)),
+            "How many optional extensions",
         )
         self.ext_months = self.add_field(
-            "extension_months", "Extension &length (months)", QLineEdit(_text(d and d.extension_months))
+            "extension_months", "Extension &length (months)", QLineEdit(field_text(d and d.extension_months))
         )
         self.status = self.add_field(
             "status",
             "Stat&us",
-            _combo([(s.label, s) for s in TenderStatus], d.status if d else TenderStatus.IDENTIFIED),
+            choice_combo([(s.label, s) for s in TenderStatus], d.status if d else TenderStatus.IDENTIFIED),
         )
-        self.owner = self.add_field("owner", "&Owner", QLineEdit(_text(d and d.owner)), "Who leads the bid")
-        self.portal = self.add_field("portal_url", "Portal &address", QLineEdit(_text(d and d.portal_url)))
-        self.cpv = self.add_field("cpv_codes", "&CPV codes", QLineEdit(_text(d and d.cpv_codes)))
+        self.owner = self.add_field("owner", "&Owner", QLineEdit(field_text(d and d.owner)), "Who leads the bid")
+        self.portal = self.add_field("portal_url", "Portal &address", QLineEdit(field_text(d and d.portal_url)))
+        self.cpv = self.add_field("cpv_codes", "&CPV codes", QLineEdit(field_text(d and d.cpv_codes)))
         self.description = self.add_field("description", "&Description", _area(d and d.description, 90))
         self.notes = self.add_field("notes", "Notes", _area(d and d.notes, 60))
 
@@ -153,19 +147,22 @@ class BuyerDialog(FormDialog):
     def __init__(self, ops: Any, row: ts.BuyerRow | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Edit buyer" if row else "Add a buyer", ops, parent)
         self.row = row
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
         self.kind = self.add_field(
-            "kind", "&Kind", QLineEdit(_text(row and row.kind)), "ICB, NHS trust, local authority ..."
+            "kind", "&Kind", QLineEdit(field_text(row and row.kind)), "ICB, NHS trust, local authority ..."
         )
         self.scheme = self.add_field(
-            "identifier_scheme", "Identifier &scheme", QLineEdit(_text(row and row.identifier_scheme)), "e.g. GB-PPON"
+            "identifier_scheme",
+            "Identifier &scheme",
+            QLineEdit(field_text(row and row.identifier_scheme)),
+            "e.g. GB-PPON",
         )
-        self.identifier = self.add_field("identifier", "&Identifier", QLineEdit(_text(row and row.identifier)))
+        self.identifier = self.add_field("identifier", "&Identifier", QLineEdit(field_text(row and row.identifier)))
         self.address = self.add_field("address", "&Address", _area(row and row.address, 60))
-        self.contact = self.add_field("contact_name", "&Contact", QLineEdit(_text(row and row.contact_name)))
-        self.email = self.add_field("contact_email", "&Email", QLineEdit(_text(row and row.contact_email)))
-        self.phone = self.add_field("contact_phone", "&Telephone", QLineEdit(_text(row and row.contact_phone)))
-        self.website = self.add_field("website", "&Website", QLineEdit(_text(row and row.website)))
+        self.contact = self.add_field("contact_name", "&Contact", QLineEdit(field_text(row and row.contact_name)))
+        self.email = self.add_field("contact_email", "&Email", QLineEdit(field_text(row and row.contact_email)))
+        self.phone = self.add_field("contact_phone", "&Telephone", QLineEdit(field_text(row and row.contact_phone)))
+        self.website = self.add_field("website", "&Website", QLineEdit(field_text(row and row.website)))
 
     def collect(self) -> ts.BuyerForm:
         return ts.BuyerForm(
@@ -198,13 +195,13 @@ class KeyDateDialog(FormDialog):
         self.kind = self.add_field(
             "kind",
             "&What",
-            _combo([(k.label, k) for k in KeyDateKind], row.kind if row else KeyDateKind.SUBMISSION_DEADLINE),
+            choice_combo([(k.label, k) for k in KeyDateKind], row.kind if row else KeyDateKind.SUBMISSION_DEADLINE),
         )
         self.on_date = self.add_field("on_date", "&Date", DateField(row.on_date if row else None))
         self.at_time = self.add_field(
             "at_time", "&Time", QLineEdit(f"{row.at_time:%H:%M}" if row and row.at_time else ""), "e.g. 12:00"
         )
-        self.label = self.add_field("label", "&Label", QLineEdit(_text(row and row.label)), "Optional")
+        self.label = self.add_field("label", "&Label", QLineEdit(field_text(row and row.label)), "Optional")
         self.notes = self.add_field("notes", "&Notes", _area(row and row.notes, 50))
 
     def collect(self) -> ts.KeyDateForm:
@@ -221,8 +218,8 @@ class LotDialog(FormDialog):
     def __init__(self, ops: Any, tender_id: int, row: ts.LotRow | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Edit lot" if row else "Add a lot", ops, parent)
         self.tender_id, self.row = tender_id, row
-        self.number = self.add_field("number", "&Number", QLineEdit(_text(row and row.number)))
-        self.title_edit = self.add_field("title", "&Title", QLineEdit(_text(row and row.title)))
+        self.number = self.add_field("number", "&Number", QLineEdit(field_text(row and row.number)))
+        self.title_edit = self.add_field("title", "&Title", QLineEdit(field_text(row and row.title)))
         self.value = self.add_field(
             "estimated_value", "Estimated &value", QLineEdit(_money_text(row and row.estimated_value))
         )
@@ -255,14 +252,18 @@ class CriterionDialog(FormDialog):
         super().__init__("Edit criterion" if row else "Add an evaluation criterion", ops, parent)
         self.tender_id, self.row = tender_id, row
         self.kind = self.add_field(
-            "kind", "&Kind", _combo([(k.label, k) for k in CriterionKind], row.kind if row else CriterionKind.QUALITY)
+            "kind",
+            "&Kind",
+            choice_combo([(k.label, k) for k in CriterionKind], row.kind if row else CriterionKind.QUALITY),
         )
-        self.name = self.add_field("name", "&Name", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Name", QLineEdit(field_text(row and row.name)))
         self.weight = self.add_field("weight", "&Weight (%)", QLineEdit(_number(row and row.weight)))
         self.lot = self.add_field(
             "lot_id",
             "&Lot",
-            _combo([("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None),
+            choice_combo(
+                [("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None
+            ),
         )
         self.description = self.add_field("description", "&Description", _area(row and row.description, 60))
 
@@ -295,27 +296,29 @@ class QuestionDialog(FormDialog):
         self.number = self.add_field("number", "&Number", QLineEdit(row.number if row else next_number))
         self.text_edit = self.add_field("text", "&Question", _area(row and row.text, 110), "As the buyer wrote it")
         self.limit = self.add_field(
-            "answer_limit", "&Limit", QLineEdit(_text(row and row.answer_limit)), "Leave empty for no limit"
+            "answer_limit", "&Limit", QLineEdit(field_text(row and row.answer_limit)), "Leave empty for no limit"
         )
         self.rule = self.add_field(
             "count_rule",
             "&Counted as",
-            _combo([(r.label, r) for r in CountRule], row.count_rule if row else CountRule.WORDS),
+            choice_combo([(r.label, r) for r in CountRule], row.count_rule if row else CountRule.WORDS),
             "The portal's rule: words, or characters with or without spaces",
         )
         self.weighting = self.add_field("weighting", "&Weighting (%)", QLineEdit(_number(row and row.weighting)))
-        self.owner = self.add_field("owner", "&Owner", QLineEdit(_text(row and row.owner)))
+        self.owner = self.add_field("owner", "&Owner", QLineEdit(field_text(row and row.owner)))
         self.due = self.add_field("due_on", "&Due", DateField(row.due_on if row else None))
         self.status = self.add_field(
             "status",
             "&Status",
-            _combo([(s.label, s) for s in QuestionStatus], row.status if row else QuestionStatus.NOT_STARTED),
+            choice_combo([(s.label, s) for s in QuestionStatus], row.status if row else QuestionStatus.NOT_STARTED),
         )
-        self.section = self.add_field("section", "S&ection", QLineEdit(_text(row and row.section)), "Optional")
+        self.section = self.add_field("section", "S&ection", QLineEdit(field_text(row and row.section)), "Optional")
         self.lot = self.add_field(
             "lot_id",
             "Lo&t",
-            _combo([("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None),
+            choice_combo(
+                [("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None
+            ),
         )
 
     def collect(self) -> ts.QuestionForm:
@@ -343,7 +346,7 @@ class ClarificationDialog(FormDialog):
     ) -> None:
         super().__init__("Edit clarification" if row else "Add a clarification", ops, parent)
         self.tender_id, self.row = tender_id, row
-        self.number = self.add_field("number", "&Number", QLineEdit(_text(row and row.number)))
+        self.number = self.add_field("number", "&Number", QLineEdit(field_text(row and row.number)))
         self.ours = self.add_field("raised_by_us", "Raised by &us", QCheckBox())
         self.ours.setChecked(row.raised_by_us if row else True)
         self.question = self.add_field("question", "&Question", _area(row and row.question, 90))
@@ -373,8 +376,8 @@ class TaskDialog(FormDialog):
     def __init__(self, ops: Any, tender_id: int, row: ts.TaskRow | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Edit task" if row else "Add a task", ops, parent)
         self.tender_id, self.row = tender_id, row
-        self.title_edit = self.add_field("title", "&Task", QLineEdit(_text(row and row.title)))
-        self.owner = self.add_field("owner", "&Owner", QLineEdit(_text(row and row.owner)))
+        self.title_edit = self.add_field("title", "&Task", QLineEdit(field_text(row and row.title)))
+        self.owner = self.add_field("owner", "&Owner", QLineEdit(field_text(row and row.owner)))
         self.due = self.add_field("due_on", "&Due", DateField(row.due_on if row else None))
         self.done = self.add_field("done", "D&one", QCheckBox())
         self.done.setChecked(row.done if row else False)
@@ -406,11 +409,11 @@ class RequiredDocumentDialog(FormDialog):
     ) -> None:
         super().__init__("Edit checklist line" if row else "Add a required document", ops, parent)
         self.tender_id, self.row = tender_id, row
-        self.name = self.add_field("name", "&Document", QLineEdit(_text(row and row.name)))
+        self.name = self.add_field("name", "&Document", QLineEdit(field_text(row and row.name)))
         self.category = self.add_field(
             "category",
             "&Kind",
-            _combo([(c.label, c) for c in DocumentCategory], row.category if row else DocumentCategory.OTHER),
+            choice_combo([(c.label, c) for c in DocumentCategory], row.category if row else DocumentCategory.OTHER),
         )
         self.mandatory = self.add_field("mandatory", "&Mandatory", QCheckBox())
         self.mandatory.setChecked(row.mandatory if row else True)
@@ -418,13 +421,15 @@ class RequiredDocumentDialog(FormDialog):
         self.expires = self.add_field(
             "expires_on", "&Expires", DateField(row.expires_on if row else None), "Checked against the submission date"
         )
-        self.reference = self.add_field("reference", "&Version or reference", QLineEdit(_text(row and row.reference)))
+        self.reference = self.add_field(
+            "reference", "&Version or reference", QLineEdit(field_text(row and row.reference))
+        )
         self.append = self.add_field("append_to_pack", "&Append to the bid pack", QCheckBox())
         self.append.setChecked(row.append_to_pack if row else True)
         insurance = QComboBox()
         insurance.setEditable(True)
         insurance.addItems(INSURANCE_TYPES)
-        insurance.setCurrentText(_text(row and row.insurance_type))
+        insurance.setCurrentText(field_text(row and row.insurance_type))
         self.insurance = self.add_field(
             "insurance_type",
             "&Insurance held",
@@ -469,8 +474,8 @@ class PriceLineDialog(FormDialog):
     ) -> None:
         super().__init__("Edit pricing line" if row else "Add a pricing line", ops, parent)
         self.tender_id, self.row = tender_id, row
-        self.item = self.add_field("item", "&Item", QLineEdit(_text(row and row.item)))
-        self.unit = self.add_field("unit", "&Unit", QLineEdit(_text(row and row.unit)), "session, hour, year ...")
+        self.item = self.add_field("item", "&Item", QLineEdit(field_text(row and row.item)))
+        self.unit = self.add_field("unit", "&Unit", QLineEdit(field_text(row and row.unit)), "session, hour, year ...")
         self.quantity = self.add_field("quantity", "&Quantity", QLineEdit(_number(row.quantity) if row else "1"))
         self.price = self.add_field(
             "unit_price", "Unit &price", QLineEdit(format_money(row.unit_price, pence=True) if row else "")
@@ -478,7 +483,9 @@ class PriceLineDialog(FormDialog):
         self.lot = self.add_field(
             "lot_id",
             "&Lot",
-            _combo([("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None),
+            choice_combo(
+                [("All lots", None)] + [(f"Lot {lot.number}", lot.id) for lot in lots], row.lot_id if row else None
+            ),
         )
         self.notes = self.add_field("notes", "&Notes", _area(row and row.notes, 50))
 
@@ -501,7 +508,7 @@ class LibraryAnswerDialog(FormDialog):
         super().__init__("Edit library answer" if row else "Add a library answer", ops, parent)
         self.setMinimumWidth(680)
         self.row = row
-        self.title_edit = self.add_field("title", "&Title", QLineEdit(_text(row and row.title)))
+        self.title_edit = self.add_field("title", "&Title", QLineEdit(field_text(row and row.title)))
         self.body = self.add_field("body", "&Answer", _area(row and row.body, 220))
         self.tags = self.add_field(
             "tags",
@@ -509,7 +516,7 @@ class LibraryAnswerDialog(FormDialog):
             QLineEdit(", ".join(row.tags) if row else ""),
             "Separated by commas, e.g. safeguarding, cqc",
         )
-        self.owner = self.add_field("owner", "&Owner", QLineEdit(_text(row and row.owner)))
+        self.owner = self.add_field("owner", "&Owner", QLineEdit(field_text(row and row.owner)))
         self.reviewed = self.add_field(
             "last_reviewed_on", "Last &reviewed", DateField(row.last_reviewed_on if row else date.today())
         )
@@ -562,7 +569,7 @@ class NonWorkingDayDialog(FormDialog):
         self.day = self.add_field(
             "day", "&Date", DateField(row.day if row else None), "A day off beyond weekends and bank holidays"
         )
-        self.reason = self.add_field("reason", "&Reason", QLineEdit(_text(row and row.reason)))
+        self.reason = self.add_field("reason", "&Reason", QLineEdit(field_text(row and row.reason)))
 
     def collect(self) -> tuple[date | None, str]:
         (day,) = collect(lambda: self.day.date_value("day", "The date"))

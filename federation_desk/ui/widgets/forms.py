@@ -7,12 +7,13 @@ closes the dialog or shows what is wrong: field problems in red by their fields,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -27,6 +28,20 @@ from federation_desk.errors import StaleEditError, ValidationError
 from federation_desk.services.dates import DateParseError, format_date, parse_date
 from federation_desk.ui import errors
 from federation_desk.ui.widgets.common import plain_label
+
+
+def field_text(value: object) -> str:
+    """What a text field shows for a stored value: empty for None."""
+    return "" if value is None else str(value)
+
+
+def choice_combo(items: Sequence[tuple[str, Any]], current: Any) -> QComboBox:
+    """A drop-down of (label, value) pairs with ``current`` selected (the first item if it is not there)."""
+    combo = QComboBox()
+    for label, value in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(next((i for i, (_l, v) in enumerate(items) if v == current), 0))
+    return combo
 
 
 class DateField(QLineEdit):
