@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from federation_desk.commands import subparsers_of
 from federation_desk.domain.users import UserRole
 from federation_desk.errors import FederationDeskError
 
@@ -36,16 +37,9 @@ def _role(value: str) -> UserRole:
         raise argparse.ArgumentTypeError(f"choose one of: {', '.join(ROLE_NAMES)}") from None
 
 
-def _subparsers_of(parser: argparse.ArgumentParser) -> Any:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=f"{parser.prog.split()[-1]}_command", metavar="ACTION")
-
-
 def register(sub: Any) -> None:
     db = sub.choices.get("db") or sub.add_parser("db", help="database administration")
-    db_sub = _subparsers_of(db)
+    db_sub = subparsers_of(db)
 
     upgrade = db_sub.choices.get("upgrade")
     if upgrade is not None and upgrade.get_default("func") is not None:

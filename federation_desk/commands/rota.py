@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from federation_desk.commands import report_subparsers
 from federation_desk.errors import FederationDeskError
 
 
@@ -38,17 +39,6 @@ def _period(args: argparse.Namespace, weeks: int = 6) -> tuple[date, date]:
     start = args.start or today()
     end = args.end or start + timedelta(weeks=weeks, days=-1)
     return start, end
-
-
-def report_subparsers(sub: Any) -> Any:
-    """The sub-commands of ``report`` (created by whichever module comes first)."""
-    parser = sub.choices.get("report")
-    if parser is None:
-        parser = sub.add_parser("report", help="produce a PDF report")
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest="report_command", metavar="REPORT")
 
 
 def register(sub: Any) -> None:

@@ -9,16 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-
-def report_subparsers(sub: Any) -> Any:
-    """The sub-commands of ``report`` (created by whichever module comes first)."""
-    parser = sub.choices.get("report")
-    if parser is None:
-        parser = sub.add_parser("report", help="produce a PDF report")
-    for action in parser._actions:  # argparse keeps the sub-parsers action among the parser's actions
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest="report_command", metavar="REPORT")
+from federation_desk.commands import report_subparsers
 
 
 def register(sub: Any) -> None:
