@@ -20,11 +20,12 @@ import io
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -254,7 +255,8 @@ def read_table(path: Path, progress: Progress | None = None) -> RawTable:
             f"'{path.name}' is an old-style Excel file (.xls), which Federation Desk cannot read.",
             "Open it in Excel and save it as an Excel workbook (.xlsx) or as CSV, then import that.",
         )
-    return _read_text(path.name, data)
+    with _no_gc():  # a row tuple per line, none of them garbage: see _no_gc
+        return _read_text(path.name, data)
 
 
 def _decode(name: str, data: bytes) -> tuple[str, list[str]]:
@@ -291,8 +293,7 @@ def _separator(first_line: str) -> str:
 
 def _read_text(name: str, data: bytes) -> RawTable:
     text, notes = _decode(name, data)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
         raise UnsupportedFile(f"'{name}' has no rows.", "Check it is the right file: the first row should be headings.")
     sep = _separator(first)
@@ -304,7 +305,7 @@ def _read_text(name: str, data: bytes) -> RawTable:
     headers: tuple[str, ...] | None = None
     blank = 0
     for raw in reader:
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():  # every cell empty or spaces
             blank += headers is not None
             continue
         if headers is None:
@@ -319,11 +320,12 @@ def _read_text(name: str, data: bytes) -> RawTable:
     if blank:
         notes.append(f"{blank} blank line{'s' if blank != 1 else ''} skipped.")
     table = _finish(name, headers or (), rows, numbers, notes)
-    clean = _UNCLEAN_TEXT.search(text) is None
+    clean = not any(odd in text for odd in _UNCLEAN_TEXT)
     return replace(table, clean=clean) if clean else table
 
 
-_UNCLEAN_TEXT = re.compile(r"[\t\x0b\x0c\u00a0\u2007\u202f\u200b\ufeff]|  ")
+# What makes text need more than strip(): one search of the whole text for each (much faster than a regex).
+_UNCLEAN_TEXT = ("\t", "\x0b", "\x0c", "\u00a0", "\u2007", "\u202f", "\u200b", "\ufeff", "  ")
 
 
 def _read_xlsx(path: Path, data: bytes, progress: Progress | None) -> RawTable:
@@ -582,7 +584,7 @@ class _DateColumn:
     def __init__(self, label: str, values: Iterable[Any]) -> None:
         self.label = label
         self.us_example: str | None = None
-        for value in values:
+        for value in dict.fromkeys(values):  # each distinct value once, in the file's order
             if isinstance(value, str):
                 m = self._DMY.match(tidy(value))
                 if m and int(m.group(2)) > 12 and int(m.group(1)) <= 12:
@@ -598,6 +600,14 @@ class _DateColumn:
             found = self._cache[value] = self._read(value)
         return found  # type: ignore[return-value]
 
+    def read_all(self, values: Sequence[Any]) -> list[date | str | None]:
+        """:meth:`read` for each of ``values``; each distinct value is read once."""
+        cache = self._cache
+        for value in dict.fromkeys(values):
+            if value not in cache:
+                cache[value] = self._read(value)
+        return list(map(cache.__getitem__, values))
+
     def _read(self, value: Any) -> date | str | None:
         if value is None:
             return None
@@ -610,10 +620,10 @@ class _DateColumn:
             return None
         m = self._YMD.match(text)
         if m:
-            return self._make(int(m.group(1)), int(m.group(2)), int(m.group(3)), text)
+            return self._make(int(m[1]), int(m[2]), int(m[3]), text)
         m = self._DMY.match(text)
         if m:
-            a, b, year = int(m.group(1)), int(m.group(2)), m.group(3)
+            a, b, year = int(m[1]), int(m[2]), m[3]
             if len(year) != 4:
                 return f"{self.label} '{text}' has a two-digit year, so the century is a guess; write it in full (e.g. 21/11/2026)."  # noqa: E501
             if self.us_example is not None:
@@ -641,12 +651,13 @@ class _DateColumn:
             d = date(year, month, day)
         except ValueError:
             return f"{self.label} '{text}' is not a real date."
-        if not date(1940, 1, 1) <= d <= date(2100, 12, 31):
+        if not _EARLIEST <= d <= _LATEST:
             return f"{self.label} '{text}' cannot be right; check the year."
         return d
 
 
 _MISSING: Any = object()
+_EARLIEST, _LATEST = date(1940, 1, 1), date(2100, 12, 31)  # no HR date falls outside these
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
@@ -889,73 +900,109 @@ def _split_name(full: str) -> tuple[str, str]:
     return (parts[0], parts[1]) if len(parts) == 2 else ("", full)
 
 
+def _cell_text(value: Any) -> str:
+    """A cell that is not plain text (a date, a number, nothing), or text with odd spaces, as clean text."""
+    if isinstance(value, date):
+        return format_date(value)
+    return tidy(value)
+
+
+def _column_cells(table: RawTable, index: int | None, shortest: int) -> list[Any]:
+    """One column's cells, None where a short row has no such cell (``shortest``: the shortest row's length)."""
+    rows = table.rows
+    if index is None:
+        return [None] * len(rows)
+    if index < shortest:
+        return list(map(itemgetter(index), rows))
+    return [row[index] if index < len(row) else None for row in rows]
+
+
+def _column_texts(table: RawTable, cells: list[Any]) -> list[str]:
+    """A column's cells as text, tidied as :func:`tidy` would (dates written the British way)."""
+    if table.clean:  # no odd spaces anywhere: plain text only needs strip()
+        return [c.strip() if c.__class__ is str else _cell_text(c) for c in cells]
+    odd = _ODD_SPACES.search
+    return [c.strip() if c.__class__ is str and odd(c) is None else _cell_text(c) for c in cells]
+
+
+def _per_distinct(column: list[Any] | None, read: Callable[[Any], Any]) -> list[Any]:
+    """``read`` of each value in ``column``, calling it once per distinct value ([] for no column)."""
+    if column is None:
+        return []
+    found = {value: read(value) for value in dict.fromkeys(column)}
+    return list(map(found.__getitem__, column))
+
+
 def _validate_staff(
     table: RawTable, mapping: Sequence[str], lk: _Lookups, on: date, progress: Progress
 ) -> list[RowResult]:
     col = {m: i for i, m in enumerate(mapping) if m}
     labels = {f.key: table.headers[col[f.key]] for f in STAFF_FIELDS if f.key in col}
-    dates = {
-        key: _DateColumn(labels[key], (row[col[key]] for row in table.rows if col[key] < len(row)))
-        for key in ("start_date", "leave_date", "registration_expiry", "revalidation_due")
-        if key in col
-    }
+    total = len(table.rows)
+    shortest = min(map(len, table.rows), default=0)
+    # Column by column first (in C, mostly): each mapped field's cells, and as text where the field is text.
+    cells = {key: _column_cells(table, index, shortest) for key, index in col.items()}
+    blank = [""] * total
+
+    def texts(key: str) -> list[str]:
+        return _column_texts(table, cells[key]) if key in col else blank
+
+    date_keys = [k for k in ("start_date", "leave_date", "registration_expiry", "revalidation_due") if k in col]
+    dates = [(key, _DateColumn(labels[key], cells[key]).read_all(cells[key])) for key in date_keys]
+    givens, families, full_names = texts("given_name"), texts("family_name"), texts("full_name")
+    preferred = texts("preferred_name") if "preferred_name" in col else None
+    role_texts, practice_texts = texts("role"), texts("practice") if "practice" in col else None
+    employment_texts = texts("employment_type") if "employment_type" in col else None
+    staff_numbers = [t.upper().replace(" ", "") for t in texts("staff_number")] if "staff_number" in col else blank
+    mails = texts("email") if "email" in col else None
+    phones = texts("phone") if "phone" in col else None
+    hours_cells = cells.get("contracted_hours")
+    hours_label = labels.get("contracted_hours", "")
+    registrations = texts("registration_number") if "registration_number" in col else blank
+    has_full_name = "full_name" in col
+    given_label = labels.get("given_name", labels.get("full_name", "name"))
+    family_label = labels.get("family_name", labels.get("full_name", "name"))
+
     results: list[RowResult] = []
     seen_numbers: dict[str, int] = {}
     seen_registrations: dict[str, int] = {}
     seen_names: dict[tuple[str, str, int | None], int] = {}
-    total = len(table.rows)
     email_check = v.EMAIL.match
     phone_check = v.PHONE.match
-    odd = _ODD_SPACES.search
-    roles: dict[str, Any] = {}
-    practices: dict[str, Any] = {}
-
-    def role_of(text: str) -> Any:
-        if text not in roles:
-            roles[text] = lk.roles.get(header_key(text))
-        return roles[text]
+    not_digits = _NOT_DIGITS.sub
+    by_number, by_registration, by_name = lk.by_number, lk.by_registration, lk.by_name
 
     def practice_of(text: str) -> Any:
-        if text not in practices:
-            if header_key(text) in ("federation", "thefederation", "pcn", "central"):
-                practices[text] = (None, "Federation")
-            else:
-                practices[text] = lk.practices.get(text.upper().replace(" ", "")) or lk.practices.get(header_key(text))
-        return practices[text]
+        if header_key(text) in ("federation", "thefederation", "pcn", "central"):
+            return (None, "Federation")
+        return lk.practices.get(text.upper().replace(" ", "")) or lk.practices.get(header_key(text))
 
-    clean = table.clean
+    # Roles, practices and hours repeat down a file: each distinct text is looked up once.
+    roles = _per_distinct(role_texts, lambda text: lk.roles.get(header_key(text)) if text else None)
+    practices = _per_distinct(practice_texts, lambda text: practice_of(text) if text else None)
+    hours_read = _per_distinct(hours_cells, lambda cell: _number(cell, hours_label, 0, 60))
 
-    def text_of(row: tuple[Any, ...], index: int | None) -> str:
-        if index is None or index >= len(row):
-            return ""
-        value = row[index]
-        if value.__class__ is str:
-            return value.strip() if clean or odd(value) is None else tidy(value)
-        if isinstance(value, date):
-            return format_date(value)
-        return tidy(value)
-
-    for n, (line, row) in enumerate(zip(table.lines, table.rows)):
+    for n, line in enumerate(table.lines):
         if n % 1000 == 0:
             progress.update(n, total, f"Checking row {n + 1:,} of {total:,} ...")
         problems: list[str] = []
         values: dict[str, Any] = {}
         # names
-        given, family = text_of(row, col.get("given_name")), text_of(row, col.get("family_name"))
-        if not given and not family and "full_name" in col:
-            given, family = _split_name(text_of(row, col["full_name"]))
+        given, family = givens[n], families[n]
+        if not given and not family and has_full_name:
+            given, family = _split_name(full_names[n])
         if not given:
-            problems.append(f"The given name is blank ({labels.get('given_name', labels.get('full_name', 'name'))}).")
+            problems.append(f"The given name is blank ({given_label}).")
         if not family:
-            problems.append(f"The family name is blank ({labels.get('family_name', labels.get('full_name', 'name'))}).")
+            problems.append(f"The family name is blank ({family_label}).")
         if len(given) > 120 or len(family) > 120:
             problems.append("A name is longer than 120 characters.")
         values["given_name"], values["family_name"] = given, family
-        if "preferred_name" in col:
-            values["preferred_name"] = text_of(row, col["preferred_name"]) or None
+        if preferred is not None:
+            values["preferred_name"] = preferred[n] or None
         # role
-        role_text = text_of(row, col.get("role"))
-        role = role_of(role_text) if role_text else None
+        role_text = role_texts[n]
+        role = roles[n]
         if not role_text:
             problems.append(f"The role is blank ({labels['role']}).")
         elif role is None:
@@ -965,12 +1012,12 @@ def _validate_staff(
         else:
             values["role_id"] = role[0]
         # practice
-        if "practice" in col:
-            practice_text = text_of(row, col["practice"])
+        if practice_texts is not None:
+            practice_text = practice_texts[n]
             if not practice_text:
                 values["employer_practice_id"] = None
             else:
-                found = practice_of(practice_text)
+                found = practices[n]
                 if found is None:
                     problems.append(
                         f"Unknown practice '{practice_text}'. Use the practice's ODS code (e.g. A81001) or its name as "
@@ -979,8 +1026,8 @@ def _validate_staff(
                 else:
                     values["employer_practice_id"] = found[0]
         # employment
-        if "employment_type" in col:
-            employment_text = text_of(row, col["employment_type"])
+        if employment_texts is not None:
+            employment_text = employment_texts[n]
             employment = EMPLOYMENT_WORDS.get(header_key(employment_text))
             if employment is None:
                 problems.append(
@@ -989,7 +1036,7 @@ def _validate_staff(
             else:
                 values["employment_type"] = employment
         # staff number
-        number = text_of(row, col.get("staff_number")).upper().replace(" ", "") if "staff_number" in col else ""
+        number = staff_numbers[n]
         if len(number) > 30:
             problems.append(f"Staff number '{number[:40]}' is longer than 30 characters.")
         if number:
@@ -1001,19 +1048,20 @@ def _validate_staff(
             else:
                 seen_numbers[number] = line
         # contact
-        if "email" in col:
-            mail = text_of(row, col["email"])
+        if mails is not None:
+            mail = mails[n]
             if mail and not email_check(mail):
                 problems.append(f"'{mail}' is not an email address.")
-            values["email"] = (mail.lower() if mail.lower().endswith("nhs.net") else mail) or None
-        if "phone" in col:
-            tel = text_of(row, col["phone"])
-            if tel and (len(_NOT_DIGITS.sub("", tel)) < 10 or not phone_check(tel)):
+            lower = mail.lower()
+            values["email"] = (lower if lower.endswith("nhs.net") else mail) or None
+        if phones is not None:
+            tel = phones[n]
+            if tel and (len(not_digits("", tel)) < 10 or not phone_check(tel)):
                 problems.append(f"'{tel}' is not a telephone number (at least 10 digits).")
             values["phone"] = tel or None
         # dates and hours
-        for key, reader in dates.items():
-            got = reader.read(_cell(row, col[key]))
+        for key, column in dates:
+            got = column[n]
             if isinstance(got, str):
                 problems.append(got)
             else:
@@ -1023,14 +1071,14 @@ def _validate_staff(
                 f"The leaving date {format_date(values['leave_date'])} is before the start date "
                 f"{format_date(values['start_date'])}."
             )
-        if "contracted_hours" in col:
-            hours = _number(_cell(row, col["contracted_hours"]), labels["contracted_hours"], 0, 60)
+        if hours_cells is not None:
+            hours = hours_read[n]
             if isinstance(hours, str):
                 problems.append(hours)
             else:
                 values["contracted_hours"] = hours
         # registration
-        registration = text_of(row, col.get("registration_number")) if "registration_number" in col else ""
+        registration = registrations[n]
         reg_key: tuple[Regulator, str] | None = None
         if registration:
             if role is None:
@@ -1053,10 +1101,10 @@ def _validate_staff(
         # who this is
         match = None
         key = ""
-        if number and number in lk.by_number:
-            match, key = lk.by_number[number], f"staff number {number}"
-        elif reg_key and reg_key in lk.by_registration:
-            match, key = lk.by_registration[reg_key], f"{reg_key[0].value} {reg_key[1]}"
+        if number and number in by_number:
+            match, key = by_number[number], f"staff number {number}"
+        elif reg_key and reg_key in by_registration:
+            match, key = by_registration[reg_key], f"{reg_key[0].value} {reg_key[1]}"
             if number and lk.staff[match]["staff_number"] and lk.staff[match]["staff_number"] != number:
                 problems.append(
                     f"{reg_key[0].value} {reg_key[1]} belongs to staff number {lk.staff[match]['staff_number']}, "
@@ -1066,7 +1114,7 @@ def _validate_staff(
             key = f"staff number {number}" if number else (f"{reg_key[0].value} {reg_key[1]}" if reg_key else "")
             if given and family:
                 practice_id = values.get("employer_practice_id")
-                twins = lk.by_name.get((given.casefold(), family.casefold(), practice_id), [])
+                twins = by_name.get((given.casefold(), family.casefold(), practice_id))
                 if twins:
                     known = lk.staff[twins[0]]
                     problems.append(
@@ -1326,20 +1374,17 @@ def _apply(
         rows = [dict(rec, line=r.line) for r in chosen for rec in r.values["records"]]
         _refuse_changed_training(session, rows)
         T = TrainingRecord
-        found = _insert(
+        columns = ("staff_id", "subject_id", "level", "completed_on", "expires_on", "hours", "provider", "notes")
+        ids = _insert(
             session,
             T,
-            [{k: v_ for k, v_ in rec.items() if k != "line"} | {"notes": None} for rec in rows],
-            (T.staff_id, T.subject_id, T.level, T.completed_on),
+            columns,
+            [(*(rec.get(c) for c in columns[:-1]), None) for rec in rows],
+            ("staff_id", "subject_id", "level", "completed_on"),
             progress,
             "training records",
         )
-        for rec in rows:
-            audit.added(
-                T.__tablename__,
-                found[(rec["staff_id"], rec["subject_id"], rec["level"], rec["completed_on"])],
-                rec["line"],
-            )
+        audit.added(T.__tablename__, ids, [rec["line"] for rec in rows])
         audit.write()
         staff_ids = tuple(sorted({rec["staff_id"] for rec in rows}))
         return ImportResult(
@@ -1355,21 +1400,28 @@ def _apply(
     _refuse_changed_staff(session, chosen)
     adds = [r for r in chosen if r.action is Action.ADD]
     updates = [r for r in chosen if r.action is Action.UPDATE]
-    new_rows = []
-    for r in adds:
-        values = {k: r.values.get(k) for k in _STAFF_COLUMNS}  # every key: one executemany needs the same keys
-        values["employment_type"] = values["employment_type"] or EmploymentType.EMPLOYED
-        values["working_time_opt_out"] = False
-        new_rows.append(values)
+    # Every column in every row: one executemany needs the same columns throughout.
+    new_rows = [(*map(r.values.get, _STAFF_COLUMNS), False) for r in adds]
+    if any(row[_EMPLOYMENT] is None for row in new_rows):
+        new_rows = [
+            row
+            if row[_EMPLOYMENT] is not None
+            else (*row[:_EMPLOYMENT], EmploymentType.EMPLOYED, *row[_EMPLOYMENT + 1 :])
+            for row in new_rows
+        ]
     progress.update(0, len(chosen), "Adding people ...")
     S = StaffMember
-    natural = (S.staff_number, S.given_name, S.family_name, S.employer_practice_id)
-    found = _insert(session, S, new_rows, natural, progress, "people")
-    id_of: dict[int, int] = {}
-    for r, values in zip(adds, new_rows):
-        sid = found[tuple(values[c.key] for c in natural)]
-        id_of[r.line] = sid
-        audit.added(S.__tablename__, sid, r.line)
+    new_ids = _insert(
+        session,
+        S,
+        (*_STAFF_COLUMNS, "working_time_opt_out"),
+        new_rows,
+        ("staff_number", "given_name", "family_name", "employer_practice_id"),
+        progress,
+        "people",
+    )
+    id_of: dict[int, int] = {r.line: sid for r, sid in zip(adds, new_ids)}
+    audit.added(S.__tablename__, new_ids, [r.line for r in adds])
     # Updates: one executemany per set of columns that change together.
     current_rows = {
         row[0]: dict(zip(("id", "version", *_STAFF_COLUMNS), row))
@@ -1414,42 +1466,35 @@ def _apply(
             .order_by(R.id)
         ):
             current_reg[sid] = (reg, num, exp, reval)
-    registrations = []
+    registrations: list[tuple[Any, ...]] = []
     lines = []
     for r in chosen:
-        reg = r.values.get("registration")
+        values = r.values
+        reg = values.get("registration")
         if reg is None:
             continue
         sid = r.match_id if r.match_id is not None else id_of[r.line]
-        expiry, reval = r.values.get("registration_expiry"), r.values.get("revalidation_due")
-        now_reg = current_reg.get(sid)
+        expiry, reval = values.get("registration_expiry"), values.get("revalidation_due")
+        now_reg = current_reg.get(sid) if current_reg else None
         if (
             now_reg is not None
             and (now_reg[0], now_reg[1]) == reg
             and expiry in (None, now_reg[2])
-            and reval
-            in (
-                None,
-                now_reg[3],
-            )
+            and reval in (None, now_reg[3])
         ):
             continue
-        registrations.append(
-            {
-                "staff_id": sid,
-                "regulator": reg[0],
-                "number": reg[1],
-                "expires_on": expiry,
-                "revalidation_due": reval,
-                "checked_on": None,
-                "registered_on": None,
-                "notes": None,
-            }
-        )
+        registrations.append((sid, reg[0], reg[1], expiry, reval, None, None, None))
         lines.append(r.line)
-    found = _insert(session, R, registrations, (R.staff_id, R.number), progress, "registrations")
-    for values, line in zip(registrations, lines):
-        audit.added(R.__tablename__, found[(values["staff_id"], values["number"])], line)
+    reg_ids = _insert(
+        session,
+        R,
+        ("staff_id", "regulator", "number", "expires_on", "revalidation_due", "checked_on", "registered_on", "notes"),
+        registrations,
+        ("staff_id", "number"),
+        progress,
+        "registrations",
+    )
+    audit.added(R.__tablename__, reg_ids, lines)
     audit.write()
     touched = tuple(id_of.values()) + tuple(r.match_id for r in updates if r.match_id is not None)
     result = ImportResult(
@@ -1465,31 +1510,65 @@ def _apply(
     return replace(result, changes=Changes.of("staff", ids=touched, message=result.message))
 
 
+_EMPLOYMENT = _STAFF_COLUMNS.index("employment_type")
+
+
 def _insert(
-    session: Session, model: Any, rows: list[dict[str, Any]], natural: Sequence[Any], progress: Progress, what: str
-) -> dict[tuple[Any, ...], int]:
-    """Insert many rows through the driver's executemany and return their new ids by natural key.
+    session: Session,
+    model: Any,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    natural: Sequence[str],
+    progress: Progress,
+    what: str,
+) -> list[int]:
+    """Insert many rows (tuples in ``columns`` order) through the driver's executemany; their new ids, in order.
 
     SQLAlchemy's own multi-row INSERT spends most of its time on per-row bookkeeping; here each column's bind
     processor (enums, dates, instants) is applied once per value and the driver gets plain tuples. All rows carry
-    the same creation instant, which finds them again: the ids come back by the rows' own unique values.
+    the same creation instant, which finds them again: on SQLite the ids are the consecutive ones ending at the
+    last row's (checked against that instant); otherwise, or if that check fails, the rows' ``natural`` key
+    (unique in the batch: validation refuses repeats) finds each row's id.
     """
-    found: dict[tuple[Any, ...], int] = {}
     if not rows:
-        return found
+        return []
     stamp = utcnow()
     table = model.__table__
-    columns = list(rows[0])
-    pick = itemgetter(*columns)
-    rows_values = [pick(row) for row in rows] if len(columns) > 1 else [(row[columns[0]],) for row in rows]
     progress.update(0, len(rows), f"Writing {what} ...")
-    executemany(session, table, columns, rows_values, {"version": 1, "created_at": stamp, "updated_at": stamp})
-    keys = [c.key for c in natural]
-    for row in session.connection().execute(select(model.id, *natural).where(model.created_at == stamp)):
+    executemany(session, table, columns, rows, {"version": 1, "created_at": stamp, "updated_at": stamp})
+    connection = session.connection()
+    ids = _consecutive_ids(connection, model, len(rows), stamp)
+    if ids is not None:
+        return ids
+    found: dict[tuple[Any, ...], int] = {}
+    key_columns = [getattr(model, c) for c in natural]
+    for row in connection.execute(select(model.id, *key_columns).where(model.created_at == stamp)):
         found[tuple(row[1:])] = row[0]
     if len(found) < len(rows):  # two rows with the same natural key cannot happen: validation refuses them
-        raise ValidationError(f"Some {what} could not be matched after writing them ({', '.join(keys)}).")
-    return found
+        raise ValidationError(f"Some {what} could not be matched after writing them ({', '.join(natural)}).")
+    positions = [list(columns).index(c) for c in natural]
+    key_of = itemgetter(*positions)
+    if len(positions) == 1:
+        return [found[(key_of(row),)] for row in rows]
+    return [found[key_of(row)] for row in rows]
+
+
+def _consecutive_ids(connection: Any, model: Any, count: int, stamp: datetime) -> list[int] | None:
+    """On SQLite, the ids of the ``count`` rows just inserted with the creation instant ``stamp``, in order; None
+    where that cannot be told this way (another database, or ids that are not consecutive).
+
+    SQLite gives each new row the largest id + 1 (while ids stay below 2**63), and no one else can write inside
+    this transaction, so the batch holds the ``count`` ids ending at the last one inserted; counting the rows in
+    that range that carry the stamp confirms it.
+    """
+    if connection.dialect.name != "sqlite":
+        return None
+    last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+    first = last - count + 1
+    mine = connection.execute(
+        select(func.count()).where(model.id.between(first, last), model.created_at == stamp)
+    ).scalar_one()
+    return list(range(first, last + 1)) if mine == count else None
 
 
 def executemany(
@@ -1532,36 +1611,45 @@ def executemany(
 
     def processed(name: str, value: Any) -> Any:
         processor = processor_of(name)
-        return value if processor is None or value is None else processor(value)
+        value = value if processor is None or value is None else processor(value)
+        # What the driver would do to the value in every row (sqlite3 turns an instant into text), done once.
+        adapt = _driver_adapter(dialect, value)
+        return value if adapt is None else adapt(value)
 
     fixed = {name: processed(name, value) for name, value in constants.items()}
-    active = [(i, p) for i, name in enumerate(names) if (p := processor_of(name)) is not None]
-    if active:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for i, processor in active:
-                value = values[i]
-                if value is not None:
-                    values[i] = processor(value)
-            converted.append(values)
-        rows = converted
+    active = {i: p for i, name in enumerate(names) if (p := processor_of(name)) is not None}
     all_names = names + list(fixed)
-    tail = tuple(fixed.values())
     if compiled.positional:
         order = [all_names.index(name) for name in compiled.positiontup]
-        if order == list(range(len(all_names))):
-            params: Any = [(*row, *tail) for row in rows]
-        else:
-            arrange = itemgetter(*order)
-            params = [arrange((*row, *tail)) for row in rows]
     else:
-        params = [dict(zip(all_names, (*row, *tail))) for row in rows]
+        order = list(range(len(all_names)))
+    # Column by column: each column converted in one pass, then the rows zipped together again (all in C but
+    # the processors themselves).
+    source = list(zip(*rows))
+    as_columns: list[Any] = [
+        [None if value is None else processor(value) for value in source[i]]
+        if (processor := active.get(i)) is not None
+        else source[i]
+        for i in range(len(names))
+    ]
+    as_columns += [repeat(value) for value in fixed.values()]
+    params: Any = list(zip(*(as_columns[i] for i in order)))
+    if not compiled.positional:
+        params = [dict(zip(compiled.positiontup or all_names, row)) for row in params]
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(compiled.string, params)
     finally:
         cursor.close()
+
+
+def _driver_adapter(dialect: Any, value: Any) -> Any:
+    """The sqlite3 module's adapter for a value's type (None for other drivers, or if it has none)."""
+    if dialect.driver != "pysqlite" or value is None:
+        return None
+    import sqlite3
+
+    return sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
 
 
 def _enum_value(value: Any) -> Any:
@@ -1572,45 +1660,29 @@ class _Audit:
     """Audit entries for an import: "added (imported from FILE, line N)" per new record, old and new per changed
     field. Written with one statement; the time is the database's."""
 
+    COLUMNS = ("action", "table_name", "row_id", "field", "old_value", "new_value")
+
     def __init__(self, session: Session, source: str) -> None:
         self.session = session
         self.actor = str(session.info.get("actor") or "unknown")
         self.source = source
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[tuple[str | None, ...]] = []
 
-    def added(self, table: str, row_id: int, line: int) -> None:
-        self.rows.append(
-            {
-                "action": "insert",
-                "table_name": table,
-                "row_id": str(row_id),
-                "field": None,
-                "old_value": None,
-                "new_value": f"imported from {self.source}, line {line}",
-            }
-        )
+    def added(self, table: str, row_ids: Sequence[int], lines: Sequence[int]) -> None:
+        """One entry per new record: ``row_ids[i]`` came from line ``lines[i]`` of the file."""
+        source = self.source
+        self.rows += [
+            ("insert", table, str(row_id), None, None, f"imported from {source}, line {line}")
+            for row_id, line in zip(row_ids, lines, strict=True)
+        ]
 
     def changed(self, table: str, row_id: int, field_name: str, old: Any, new: Any) -> None:
-        self.rows.append(
-            {
-                "action": "update",
-                "table_name": table,
-                "row_id": str(row_id),
-                "field": field_name,
-                "old_value": to_text(old),
-                "new_value": to_text(new),
-            }
-        )
+        self.rows.append(("update", table, str(row_id), field_name, to_text(old), to_text(new)))
 
     def write(self) -> None:
         if self.rows:
-            columns = list(self.rows[0])
             executemany(
-                self.session,
-                AuditEntry.__table__,
-                columns,
-                [tuple(row.values()) for row in self.rows],
-                {"at": utcnow(), "actor": self.actor},
+                self.session, AuditEntry.__table__, self.COLUMNS, self.rows, {"at": utcnow(), "actor": self.actor}
             )
             self.rows = []
 

@@ -18,10 +18,11 @@ VAT_NUMBER = re.compile(r"^GB(?:\d{9}|\d{12})$")
 POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{10,20}$")
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _tidy(value: str | None) -> str:
-    return re.sub(r"\s+", " ", (value or "").strip())
+    return _WHITESPACE.sub(" ", (value or "").strip())
 
 
 def _fail(field: str, message: str) -> ValidationError:
@@ -185,10 +186,15 @@ REVALIDATION_MONTHS_AHEAD = {"GMC": 61, "NMC": 37, "GPhC": 13}
 _REGISTER_NAMES = {"GMC": "GMC", "NMC": "NMC", "GPhC": "GPhC", "HCPC": "HCPC"}
 
 
+_REGISTER_PREFIXES = ("GMC", "NMC", "GPHC", "HCPC")
+
+
 def _compact(value: str | None) -> str:
     """Upper case with spaces, hyphens and a leading register name removed: ' gmc 123-4567 ' -> '1234567'."""
     text = _tidy(value).upper().replace(" ", "").replace("-", "").replace(".", "")
-    for prefix in ("GMC", "NMC", "GPHC", "HCPC"):
+    if not text.startswith(_REGISTER_PREFIXES):
+        return text
+    for prefix in _REGISTER_PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):
             rest = text[len(prefix) :].lstrip(":#")
             if rest:
@@ -199,7 +205,7 @@ def _compact(value: str | None) -> str:
 def gmc_number(value: str | None, field: str = "number", associate: bool = False) -> str:
     """A GMC reference number: 7 digits for a doctor; 'A' and 6-7 digits for a physician associate."""
     raw = _tidy(value)
-    text = _compact(value)
+    text = _compact(raw)
     if not text:
         raise _fail(field, "The GMC number is required (7 digits, e.g. 1234567).")
     if associate:
@@ -231,7 +237,7 @@ def gmc_number(value: str | None, field: str = "number", associate: bool = False
 def nmc_pin(value: str | None, field: str = "number") -> str:
     """An NMC PIN: 2 digits, a letter, 4 digits, a letter (e.g. 12A3456E)."""
     raw = _tidy(value)
-    text = _compact(value)
+    text = _compact(raw)
     if not text:
         raise _fail(field, "The NMC PIN is required (2 digits, a letter, 4 digits and a letter, e.g. 12A3456E).")
     if NMC_PIN.match(text):
@@ -245,7 +251,7 @@ def nmc_pin(value: str | None, field: str = "number") -> str:
 def gphc_number(value: str | None, field: str = "number", technician: bool | None = None) -> str:
     """A GPhC registration number: 7 digits, starting 2 for a pharmacist and 5 for a pharmacy technician."""
     raw = _tidy(value)
-    text = _compact(value)
+    text = _compact(raw)
     if not text:
         raise _fail(field, "The GPhC registration number is required (7 digits, e.g. 2012345).")
     if not (text.isdigit() and len(text) == 7):
@@ -278,7 +284,7 @@ def hcpc_number(value: str | None, field: str = "number", expected_prefix: str |
     """An HCPC registration number: the profession's prefix and up to 6 digits (PA = paramedics, PH =
     physiotherapists ...). Prescribing systems pad to 8 characters with zeros; both forms are accepted."""
     raw = _tidy(value)
-    text = _compact(value)
+    text = _compact(raw)
     if not text:
         raise _fail(field, "The HCPC registration number is required (a profession prefix and digits, e.g. PA123456).")
     m = HCPC_NUMBER.match(text)

@@ -4,6 +4,7 @@ changing nothing."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -282,3 +283,59 @@ def test_a_copy_of_the_data_folder_is_not_changed(tmp_path: Path) -> None:
     for p in folder.iterdir():
         im.read_table(p)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def _check_ids_and_audit(db: Database) -> None:
+    """Each imported person and registration has its own audit entry naming the file line it came from, each
+    registration belongs to the person on its line, and the instants read back like any other record's."""
+    lines = {"IMP001": 2, "IMP002": 3, "IMP003": 4, "IMP004": 6, "IMP005": 7}
+    registered = {"IMP001": "1234567", "IMP002": "12A3456E", "IMP005": "2012345"}
+    with db.session() as s:
+        people = dict(s.execute(select(StaffMember.staff_number, StaffMember.id)).all())
+        regs = s.execute(select(ProfessionalRegistration.id, ProfessionalRegistration.staff_id,
+                                ProfessionalRegistration.number)).all()  # fmt: skip
+        entries = s.execute(
+            select(
+                AuditEntry.table_name, AuditEntry.row_id, AuditEntry.new_value, AuditEntry.at, AuditEntry.actor
+            ).where(AuditEntry.action == "insert", AuditEntry.new_value.like("imported from %"))
+        ).all()
+        created = s.scalars(select(StaffMember.created_at).where(StaffMember.staff_number.in_(list(lines)))).all()
+    audit = {(e.table_name, e.row_id): e.new_value for e in entries}
+    assert len(entries) == len(audit) == len(lines) + len(registered)  # one entry per new record, no more
+    for number, line in lines.items():
+        assert audit[("staff_member", str(people[number]))] == f"imported from staff_utf8_bom.csv, line {line}"
+    staff_number_of = {sid: number for number, sid in people.items()}
+    assert {staff_number_of[staff_id]: reg_number for _rid, staff_id, reg_number in regs} == registered
+    for rid, staff_id, _reg_number in regs:
+        line = lines[staff_number_of[staff_id]]
+        assert audit[("professional_registration", str(rid))] == f"imported from staff_utf8_bom.csv, line {line}"
+    assert all(e.at.tzinfo is not None and e.actor for e in entries)
+    assert all(c.tzinfo is not None and abs((c - created[0]).total_seconds()) < 60 for c in created)
+
+
+def test_every_imported_record_is_audited_with_its_line(db: Database) -> None:
+    result = _import(db, "staff_utf8_bom.csv")
+    assert (result.added, result.registrations) == (5, 3)
+    _check_ids_and_audit(db)
+
+
+def test_new_ids_are_found_by_natural_key_where_they_are_not_consecutive(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL always goes this way; on SQLite it is the fallback when the new ids are not one run.
+    monkeypatch.setattr(im, "_consecutive_ids", lambda *_args: None)
+    result = _import(db, "staff_utf8_bom.csv")
+    assert (result.added, result.registrations) == (5, 3)
+    _check_ids_and_audit(db)
+
+
+def test_instants_written_in_bulk_are_stored_as_the_orm_stores_them(db: Database) -> None:
+    _import(db, "staff_utf8_bom.csv")
+    if db.dialect != "sqlite":
+        pytest.skip("the stored text form matters on SQLite only")
+    with db.engine.connect() as conn:
+        orm_made = conn.exec_driver_sql("SELECT created_at FROM staff_member WHERE staff_number IS NULL").scalar()
+        imported = conn.exec_driver_sql("SELECT created_at FROM staff_member WHERE staff_number = 'IMP001'").scalar()
+        at = conn.exec_driver_sql("SELECT at FROM audit_entry WHERE new_value LIKE 'imported from %'").scalar()
+    pattern = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?$"
+    assert re.match(pattern, orm_made) and re.match(pattern, imported) and re.match(pattern, at)
