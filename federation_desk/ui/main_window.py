@@ -602,17 +602,23 @@ class MainWindow(QMainWindow):
     def _apply_access_to_actions(self) -> None:
         if not hasattr(self, "backup_action"):
             return
+        access = self.access
+        if access is None:  # no database yet: only Restore makes sense (and the access rules are not imported yet,
+            # which keeps SQLAlchemy out of the first paint)
+            for item in (self.backup_action, self.restore_action, self.erase_action):
+                item.setVisible(True)
+                item.setEnabled(item is self.restore_action)
+            return
         from federation_desk.services.access import Capability
 
-        access = self.access
         for item, capability in (
             (self.backup_action, Capability.BACKUP),
             (self.restore_action, Capability.RESTORE),
             (self.erase_action, Capability.ERASE_PERSONAL_DATA),
         ):
-            allowed = access is None or access.can(capability)
+            allowed = access.can(capability)
             item.setVisible(allowed)
-            item.setEnabled(allowed and (item is self.restore_action or access is not None))
+            item.setEnabled(allowed)
 
     def _apply_access_to_page(self, page: Any) -> None:
         """Hide what the signed-in role may not do: the page decides if it can (``apply_access``), else its
@@ -729,6 +735,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+HEAVY_MODULES = ("sqlalchemy", "alembic", "keyring", "reportlab", "pypdf", "openpyxl", "ortools")
+
+
 def bench_hook(window: MainWindow, app: QApplication, started: float) -> None:
     """FEDERATION_DESK_BENCH=first-paint|dashboard: print when reached and quit (tests/bench)."""
     target = os.environ.get("FEDERATION_DESK_BENCH")
@@ -736,7 +745,9 @@ def bench_hook(window: MainWindow, app: QApplication, started: float) -> None:
         return
 
     def report(name: str) -> None:
-        print(f"BENCH {name} {time.perf_counter() - started:.4f}", flush=True)
+        # Also which heavy libraries were loaded by then: none should be before the first paint.
+        loaded = ",".join(m for m in HEAVY_MODULES if m in sys.modules) or "-"
+        print(f"BENCH {name} {time.perf_counter() - started:.4f} heavy={loaded}", flush=True)
         app.quit()
 
     if target == "first-paint":
