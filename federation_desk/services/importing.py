@@ -668,7 +668,8 @@ def _safe(year: int, month: int, day: int) -> date | None:
 
 
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
-_NOT_DIGITS = re.compile(r"\D")
+# A telephone number as validators.phone takes it, and with at least 10 digits: one match for both checks.
+_PHONE_10_DIGITS = re.compile(r"^(?=(?:\D*\d){10})" + v.PHONE.pattern.removeprefix("^"))
 _HOURS_SUFFIX = re.compile(r"\s*(?:h|hr|hrs|hours?|per week|/\s*week|pw)\.?$", re.IGNORECASE)
 
 
@@ -920,7 +921,10 @@ def _column_cells(table: RawTable, index: int | None, shortest: int) -> list[Any
 def _column_texts(table: RawTable, cells: list[Any]) -> list[str]:
     """A column's cells as text, tidied as :func:`tidy` would (dates written the British way)."""
     if table.clean:  # no odd spaces anywhere: plain text only needs strip()
-        return [c.strip() if c.__class__ is str else _cell_text(c) for c in cells]
+        try:
+            return list(map(str.strip, cells))
+        except TypeError:  # not all of it text
+            return [c.strip() if c.__class__ is str else _cell_text(c) for c in cells]
     odd = _ODD_SPACES.search
     return [c.strip() if c.__class__ is str and odd(c) is None else _cell_text(c) for c in cells]
 
@@ -968,8 +972,7 @@ def _validate_staff(
     seen_registrations: dict[str, int] = {}
     seen_names: dict[tuple[str, str, int | None], int] = {}
     email_check = v.EMAIL.match
-    phone_check = v.PHONE.match
-    not_digits = _NOT_DIGITS.sub
+    phone_check = _PHONE_10_DIGITS.match
     by_number, by_registration, by_name = lk.by_number, lk.by_registration, lk.by_name
 
     def practice_of(text: str) -> Any:
@@ -1056,7 +1059,7 @@ def _validate_staff(
             values["email"] = (lower if lower.endswith("nhs.net") else mail) or None
         if phones is not None:
             tel = phones[n]
-            if tel and (len(not_digits("", tel)) < 10 or not phone_check(tel)):
+            if tel and not phone_check(tel):
                 problems.append(f"'{tel}' is not a telephone number (at least 10 digits).")
             values["phone"] = tel or None
         # dates and hours
@@ -1367,8 +1370,9 @@ def _apply(
     to check the file again.
     """
     progress = progress or NullProgress()
-    chosen = [r for r in preview.writable if accepted is None or r.line in accepted]
-    left_out = len(preview.writable) - len(chosen)
+    writable = preview.writable
+    chosen = writable if accepted is None else [r for r in writable if r.line in accepted]
+    left_out = len(writable) - len(chosen)
     audit = _Audit(session, preview.source)
     if preview.kind is ImportKind.TRAINING:
         rows = [dict(rec, line=r.line) for r in chosen for rec in r.values["records"]]
@@ -1401,7 +1405,7 @@ def _apply(
     adds = [r for r in chosen if r.action is Action.ADD]
     updates = [r for r in chosen if r.action is Action.UPDATE]
     # Every column in every row: one executemany needs the same columns throughout.
-    new_rows = [(*map(r.values.get, _STAFF_COLUMNS), False) for r in adds]
+    new_rows = [tuple(map(r.values.get, _STAFF_COLUMNS)) for r in adds]
     if any(row[_EMPLOYMENT] is None for row in new_rows):
         new_rows = [
             row
@@ -1414,11 +1418,12 @@ def _apply(
     new_ids = _insert(
         session,
         S,
-        (*_STAFF_COLUMNS, "working_time_opt_out"),
+        _STAFF_COLUMNS,
         new_rows,
         ("staff_number", "given_name", "family_name", "employer_practice_id"),
         progress,
         "people",
+        {"working_time_opt_out": False},
     )
     id_of: dict[int, int] = {r.line: sid for r, sid in zip(adds, new_ids)}
     audit.added(S.__tablename__, new_ids, [r.line for r in adds])
@@ -1521,21 +1526,24 @@ def _insert(
     natural: Sequence[str],
     progress: Progress,
     what: str,
+    constants: dict[str, Any] | None = None,
 ) -> list[int]:
     """Insert many rows (tuples in ``columns`` order) through the driver's executemany; their new ids, in order.
 
     SQLAlchemy's own multi-row INSERT spends most of its time on per-row bookkeeping; here each column's bind
-    processor (enums, dates, instants) is applied once per value and the driver gets plain tuples. All rows carry
-    the same creation instant, which finds them again: on SQLite the ids are the consecutive ones ending at the
-    last row's (checked against that instant); otherwise, or if that check fails, the rows' ``natural`` key
-    (unique in the batch: validation refuses repeats) finds each row's id.
+    processor (enums, dates, instants) is applied once per value (``constants``, the same in every row, once) and
+    the driver gets plain tuples. All rows carry the same creation instant, which finds them again: on SQLite the
+    ids are the consecutive ones ending at the last row's (checked against that instant); otherwise, or if that
+    check fails, the rows' ``natural`` key (unique in the batch: validation refuses repeats) finds each row's id.
     """
     if not rows:
         return []
     stamp = utcnow()
     table = model.__table__
     progress.update(0, len(rows), f"Writing {what} ...")
-    executemany(session, table, columns, rows, {"version": 1, "created_at": stamp, "updated_at": stamp})
+    executemany(
+        session, table, columns, rows, {**(constants or {}), "version": 1, "created_at": stamp, "updated_at": stamp}
+    )
     connection = session.connection()
     ids = _consecutive_ids(connection, model, len(rows), stamp)
     if ids is not None:
@@ -1627,9 +1635,7 @@ def executemany(
     # the processors themselves).
     source = list(zip(*rows))
     as_columns: list[Any] = [
-        [None if value is None else processor(value) for value in source[i]]
-        if (processor := active.get(i)) is not None
-        else source[i]
+        _converted(source[i], processor) if (processor := active.get(i)) is not None else source[i]
         for i in range(len(names))
     ]
     as_columns += [repeat(value) for value in fixed.values()]
@@ -1654,6 +1660,13 @@ def _driver_adapter(dialect: Any, value: Any) -> Any:
 
 def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
+
+
+def _converted(column: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """A column's values through a bind processor (None stays None)."""
+    if processor is _enum_value:  # the member's value without a call per value (_value_ is what .value gives)
+        return [value._value_ if isinstance(value, enum.Enum) else value for value in column]
+    return [None if value is None else processor(value) for value in column]
 
 
 class _Audit:

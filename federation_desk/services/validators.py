@@ -22,7 +22,10 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 def _tidy(value: str | None) -> str:
-    return _WHITESPACE.sub(" ", (value or "").strip())
+    text = (value or "").strip()
+    if "  " not in text and text.isprintable():  # the only spaces are single plain ones: nothing to collapse
+        return text
+    return _WHITESPACE.sub(" ", text)
 
 
 def _fail(field: str, message: str) -> ValidationError:
