@@ -584,11 +584,13 @@ class _DateColumn:
     def __init__(self, label: str, values: Iterable[Any]) -> None:
         self.label = label
         self.us_example: str | None = None
+        self._seen: dict[str, tuple[str, re.Match[str] | None]] = {}  # cell -> its text and day-month-year match
         for value in dict.fromkeys(values):  # each distinct value once, in the file's order
             if isinstance(value, str):
-                m = self._DMY.match(tidy(value))
-                if m and int(m.group(2)) > 12 and int(m.group(1)) <= 12:
-                    self.us_example = tidy(value)
+                text = tidy(value)
+                m = self._seen[value] = (text, self._DMY.match(text))
+                if m[1] and int(m[1][2]) > 12 and int(m[1][1]) <= 12:
+                    self.us_example = text
                     break
         self.serials = 0
         self._cache: dict[Any, date | str | None] = {}
@@ -615,13 +617,16 @@ class _DateColumn:
             return value
         if isinstance(value, int | float):
             return self._serial(float(value), str(value))
-        text = tidy(value)
+        seen = self._seen.pop(value, None)  # the text and its day-month-year match, when __init__ looked at it
+        text, m = seen if seen is not None else (tidy(value), None)
         if not text:
             return None
-        m = self._YMD.match(text)
-        if m:
-            return self._make(int(m[1]), int(m[2]), int(m[3]), text)
-        m = self._DMY.match(text)
+        if m is None:  # not day-month-year (the two forms cannot both match), or not looked at yet
+            ymd = self._YMD.match(text)
+            if ymd:
+                return self._make(int(ymd[1]), int(ymd[2]), int(ymd[3]), text)
+            if seen is None:
+                m = self._DMY.match(text)
         if m:
             a, b, year = int(m[1]), int(m[2]), m[3]
             if len(year) != 4:
