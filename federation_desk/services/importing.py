@@ -560,7 +560,8 @@ class ImportPreview:
 
     @property
     def writable(self) -> list[RowResult]:
-        return [r for r in self.rows if r.action in (Action.ADD, Action.UPDATE)]
+        adding, updating = Action.ADD, Action.UPDATE  # looked up once: an enum member from its class is not free
+        return [r for r in self.rows if r.action is adding or r.action is updating]
 
     @property
     def summary(self) -> str:
@@ -985,10 +986,23 @@ def _validate_staff(
             return (None, "Federation")
         return lk.practices.get(text.upper().replace(" ", "")) or lk.practices.get(header_key(text))
 
+    def role_of(text: str) -> Any:  # (id, code, register, the register's name) or None
+        found = lk.roles.get(header_key(text)) if text else None
+        return found and (*found, found[2].value)
+
     # Roles, practices and hours repeat down a file: each distinct text is looked up once.
-    roles = _per_distinct(role_texts, lambda text: lk.roles.get(header_key(text)) if text else None)
+    roles = _per_distinct(role_texts, role_of)
     practices = _per_distinct(practice_texts, lambda text: practice_of(text) if text else None)
     hours_read = _per_distinct(hours_cells, lambda cell: _number(cell, hours_label, 0, 60))
+
+    # Email and telephone, column by column: whether each is wrong, and the value to store.
+    if mails is not None:
+        bad_mails = [bool(mail) and not email_check(mail) for mail in mails]
+        mail_values = [(lower if (lower := mail.lower()).endswith("nhs.net") else mail) or None for mail in mails]
+    if phones is not None:
+        bad_phones = [bool(tel) and not phone_check(tel) for tel in phones]
+    unregistered, employed = Regulator.NONE, EmploymentType.EMPLOYED
+    add, error = Action.ADD, Action.ERROR
 
     for n, line in enumerate(table.lines):
         if n % 1000 == 0:
@@ -1057,16 +1071,13 @@ def _validate_staff(
                 seen_numbers[number] = line
         # contact
         if mails is not None:
-            mail = mails[n]
-            if mail and not email_check(mail):
-                problems.append(f"'{mail}' is not an email address.")
-            lower = mail.lower()
-            values["email"] = (lower if lower.endswith("nhs.net") else mail) or None
+            if bad_mails[n]:
+                problems.append(f"'{mails[n]}' is not an email address.")
+            values["email"] = mail_values[n]
         if phones is not None:
-            tel = phones[n]
-            if tel and not phone_check(tel):
-                problems.append(f"'{tel}' is not a telephone number (at least 10 digits).")
-            values["phone"] = tel or None
+            if bad_phones[n]:
+                problems.append(f"'{phones[n]}' is not a telephone number (at least 10 digits).")
+            values["phone"] = phones[n] or None
         # dates and hours
         for key, column in dates:
             got = column[n]
@@ -1091,11 +1102,11 @@ def _validate_staff(
         if registration:
             if role is None:
                 pass  # the role problem is already reported
-            elif role[2] is Regulator.NONE:
+            elif role[2] is unregistered:
                 problems.append(f"A registration number was given, but {role_text} is not a registered profession.")
             else:
                 try:
-                    registration = v.registration_number(role[2].value, registration, "number", role[1])
+                    registration = v.registration_number(role[3], registration, "number", role[1])
                     reg_key = (role[2], registration)
                     values["registration"] = reg_key
                     if registration in seen_registrations:
@@ -1142,11 +1153,11 @@ def _validate_staff(
             else:
                 seen_names[twin_key] = line
         if problems:
-            results.append(RowResult(line, Action.ERROR, name, key, tuple(problems), (), match, values))
+            results.append(RowResult(line, error, name, key, tuple(problems), (), match, values))
             continue
         if match is None:
-            values.setdefault("employment_type", EmploymentType.EMPLOYED)
-            results.append(RowResult(line, Action.ADD, name, key or "new", (), (), None, values))
+            values.setdefault("employment_type", employed)
+            results.append(RowResult(line, add, name, key or "new", (), (), None, values))
             continue
         changes = _staff_changes(lk, match, values)
         action = Action.UPDATE if changes else Action.UNCHANGED
@@ -1407,8 +1418,9 @@ def _apply(
             Changes.of("staff", ids=staff_ids, message=f"{len(rows):,} training records imported."),
         )
     _refuse_changed_staff(session, chosen)
-    adds = [r for r in chosen if r.action is Action.ADD]
-    updates = [r for r in chosen if r.action is Action.UPDATE]
+    adding, updating = Action.ADD, Action.UPDATE
+    adds = [r for r in chosen if r.action is adding]
+    updates = [r for r in chosen if r.action is updating]
     # Every column in every row: one executemany needs the same columns throughout.
     new_rows = [tuple(map(r.values.get, _STAFF_COLUMNS)) for r in adds]
     if any(row[_EMPLOYMENT] is None for row in new_rows):
@@ -1706,7 +1718,8 @@ class _Audit:
 
 
 def _refuse_changed_staff(session: Session, rows: Sequence[RowResult]) -> None:
-    numbers = {r.values["staff_number"] for r in rows if r.action is Action.ADD and r.values.get("staff_number")}
+    adding = Action.ADD
+    numbers = {r.values["staff_number"] for r in rows if r.action is adding and r.values.get("staff_number")}
     if not numbers:
         return
     clash = sorted(
