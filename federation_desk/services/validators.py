@@ -207,6 +207,8 @@ def _compact(value: str | None) -> str:
 
 def gmc_number(value: str | None, field: str = "number", associate: bool = False) -> str:
     """A GMC reference number: 7 digits for a doctor; 'A' and 6-7 digits for a physician associate."""
+    if value and (GMC_ASSOCIATE if associate else GMC_NUMBER).fullmatch(value):
+        return value  # already exactly in the register's form (the usual case in an import)
     raw = _tidy(value)
     text = _compact(raw)
     if not text:
@@ -239,6 +241,8 @@ def gmc_number(value: str | None, field: str = "number", associate: bool = False
 
 def nmc_pin(value: str | None, field: str = "number") -> str:
     """An NMC PIN: 2 digits, a letter, 4 digits, a letter (e.g. 12A3456E)."""
+    if value and NMC_PIN.fullmatch(value):
+        return value  # already exactly in the register's form
     raw = _tidy(value)
     text = _compact(raw)
     if not text:
@@ -253,6 +257,11 @@ def nmc_pin(value: str | None, field: str = "number") -> str:
 
 def gphc_number(value: str | None, field: str = "number", technician: bool | None = None) -> str:
     """A GPhC registration number: 7 digits, starting 2 for a pharmacist and 5 for a pharmacy technician."""
+    if value and (
+        (technician is not False and GPHC_TECHNICIAN.fullmatch(value))
+        or (technician is not True and GPHC_PHARMACIST.fullmatch(value))
+    ):
+        return value  # already exactly in the register's form, and the right one for the role
     raw = _tidy(value)
     text = _compact(raw)
     if not text:
@@ -286,6 +295,9 @@ def gphc_number(value: str | None, field: str = "number", technician: bool | Non
 def hcpc_number(value: str | None, field: str = "number", expected_prefix: str | None = None) -> str:
     """An HCPC registration number: the profession's prefix and up to 6 digits (PA = paramedics, PH =
     physiotherapists ...). Prescribing systems pad to 8 characters with zeros; both forms are accepted."""
+    exact = HCPC_NUMBER.fullmatch(value) if value else None
+    if exact and (not expected_prefix or exact.group(1) == expected_prefix):
+        return value  # type: ignore[return-value]  # already exactly in the register's form, the role's prefix
     raw = _tidy(value)
     text = _compact(raw)
     if not text:
