@@ -11,6 +11,10 @@ thousand booleans improves slowly after its first solutions. Freeing a few peopl
 the best roster so far and solving that small problem exactly -- with the best roster as a complete hint, so a
 step never makes things worse -- finds much better rosters in the same time. The neighbourhood grows when its
 problems are solved to optimality quickly and shrinks when they are not.
+
+Where the linear relaxation of the whole model is strong (the Curtois & Qu instances), ``strong_lp`` puts the full
+search's one thread on CP-SAT's max_lp subsolver when there are two workers or fewer. ``snapshot_at`` keeps the best
+roster at given times, so a caller can score it independently of the solver's objective.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import random
 import threading
 import time as _time
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -48,10 +52,16 @@ class SolveOutcome:
     lns_steps: int = 0
     lns_improvements: int = 0
     workers: int = 1
+    snapshots: dict[float, dict[tuple[Key, Key], int]] = field(default_factory=dict)
 
     def objective_at(self, seconds: float) -> float | None:
         """The best objective found within ``seconds`` of the start."""
         return min((obj for t, obj in self.trace if t <= seconds), default=None)
+
+    def values_at(self, seconds: float) -> dict[tuple[Key, Key], int] | None:
+        """The best roster found within ``seconds`` of the start, for a time given to :meth:`RosterCore.solve`
+        as ``snapshot_at`` (None if there was none by then)."""
+        return self.snapshots.get(seconds)
 
 
 def _negate(v: cp_model.IntVar | int) -> object:
@@ -71,7 +81,8 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.cancelled = False
 
     def on_solution_callback(self) -> None:
-        self.core._note(self.ObjectiveValue(), None)
+        xs = self.core._x_vars
+        self.core._note(self.ObjectiveValue(), lambda: [int(self.Value(v)) for v in xs])
         if self.core._poll_cancel():
             self.cancelled = True
             self.StopSearch()
@@ -99,11 +110,19 @@ class RosterCore:
         self._progress: Progress = NullProgress()
         self._limit = 0.0
         self._cancelled = False
+        self._snap_at: tuple[float, ...] = ()
+        self._snaps: dict[float, list[int]] = {}
+        self._x_vars: list[cp_model.IntVar] = []
         self.step_seconds = 0.3  # time limit of one LNS step (a neighbourhood's search)
         self.start_fraction: float | None = None  # share of the variables an LNS step frees at first
         self.min_fraction = 0.02
         self.kinds: tuple[str, ...] = ("people", "people", "days", "people-days")
         self.step_dtime: float | None = None  # a deterministic limit per LNS step as well (steady under load)
+        # With few workers, make the full search's one thread CP-SAT's max_lp subsolver (every constraint in the
+        # LP, with cuts) instead of default_lp, whose LP leaves the clauses out. Worth it where the linear
+        # relaxation of the whole model is close to the optimum (the Curtois & Qu instances: default_lp bounds
+        # instance 7 at 27, max_lp at about 1,045 of 1,056), so the search is guided and pruned by it.
+        self.strong_lp = False
 
     # ---- building -------------------------------------------------------------------------------------------
     def allow(self, person: Key, shift: Key, cost: int = 0, day: int | None = None) -> cp_model.IntVar:
@@ -247,14 +266,20 @@ class RosterCore:
             self._hint[(person, shift)] = value
 
     # ---- solving --------------------------------------------------------------------------------------------
-    def _note(self, objective: float, values: list[int] | None) -> bool:
-        """Record a solution if it improves the best; returns whether it did."""
+    def _note(self, objective: float, x_values: Callable[[], list[int]] | None) -> bool:
+        """Record a solution if it improves the best; returns whether it did. ``x_values`` gives the roster (the
+        values of ``x`` in insertion order), kept for the ``snapshot_at`` times it is the best roster at."""
         with self._lock:
             if self._best is not None and objective >= self._best - 1e-9:
                 return False
             self._best = objective
             elapsed = _time.perf_counter() - self._started
             self._trace.append((elapsed, objective))
+            due = [t for t in self._snap_at if elapsed <= t]
+            if due and x_values is not None:
+                values = x_values()
+                for t in due:
+                    self._snaps[t] = values
         return True
 
     def _poll_cancel(self) -> bool:
@@ -281,17 +306,21 @@ class RosterCore:
         seed: int = 1,
         first_phase: float | None = None,
         stall: float | None = None,
+        snapshot_at: Sequence[float] = (),
     ) -> SolveOutcome:
         """Search for ``seconds``: a full CP-SAT search first (until it has a solution and ``first_phase``
         seconds have passed, or it proves optimality), then LNS around the best roster on ``workers`` threads
         (stopping early after ``stall`` seconds without an improvement, when given).
 
         A hint for every ``x`` (:meth:`add_hint`) is completed first -- the other variables solved with ``x``
-        fixed -- so the search starts from that roster."""
+        fixed -- so the search starts from that roster. ``snapshot_at``: times (seconds from the start) at which
+        to keep the best roster so far (:meth:`SolveOutcome.values_at`), so a caller can check it independently."""
         self._progress = progress or NullProgress()
         self._limit = seconds
         self._started = _time.perf_counter()
         self._trace, self._best, self._cancelled = [], None, False
+        self._snap_at, self._snaps = tuple(snapshot_at), {}
+        self._x_vars = list(self.x.values())
         workers = workers or default_workers()
         deadline = self._started + seconds
         if self.terms:
@@ -324,6 +353,8 @@ class RosterCore:
             solver.parameters.max_time_in_seconds = min(first, remaining) if incumbent is None or lns else remaining
             solver.parameters.num_workers = workers
             solver.parameters.random_seed = seed
+            if self.strong_lp and workers <= 2:
+                solver.parameters.subsolvers.append("max_lp")
             recorder = _Recorder(self, self._started)
             status = solver.Solve(model, recorder)
             if recorder.cancelled or self._cancelled:
@@ -372,6 +403,7 @@ class RosterCore:
             steps,
             improvements,
             workers,
+            {t: dict(zip(keys, values)) for t, values in self._snaps.items()},
         )
 
     def _complete(self, x_values: list[int], indices: list[int], deadline: float, seed: int) -> list[int] | None:
@@ -388,8 +420,9 @@ class RosterCore:
         status = solver.Solve(model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        self._note(solver.ObjectiveValue(), None)
-        return list(solver.ResponseProto().solution)
+        solution = list(solver.ResponseProto().solution)
+        self._note(solver.ObjectiveValue(), lambda: [solution[i] for i in indices])
+        return solution
 
     def _lns(
         self,
@@ -522,11 +555,12 @@ class RosterCore:
                     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                         objective = solver.ObjectiveValue()
                         if objective < state["objective"] - 1e-9:
-                            state["best"] = list(solver.ResponseProto().solution)
+                            found = list(solver.ResponseProto().solution)
+                            state["best"] = found
                             state["objective"] = objective
                             state["improvements"] += 1
                             state["improved_at"] = _time.perf_counter()
-                            self._note(objective, None)
+                            self._note(objective, lambda sol=found: [sol[i] for i in indices])
                         elif objective <= state["objective"] + 1e-9 and best_objective == state["objective"]:
                             state["best"] = list(solver.ResponseProto().solution)  # a sideways move
                     if status == cp_model.OPTIMAL:

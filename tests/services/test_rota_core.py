@@ -102,6 +102,19 @@ def test_the_curtois_adapter_finds_the_optimum_found_by_trying_every_roster(tmp_
     assert not broken and penalty == best == outcome.objective
 
 
+def test_strong_lp_finds_the_same_optimum_and_snapshots_keep_the_best_roster_at_a_time(tmp_path: Path) -> None:
+    inst = _instance(tmp_path)
+    plain = build(inst).solve(20, workers=2, lns=False)
+    core = build(inst)
+    core.strong_lp = True  # the full search on CP-SAT's max_lp subsolver
+    outcome = core.solve(20, workers=2, lns=False, snapshot_at=(1000.0,))
+    assert outcome.status == plain.status == "OPTIMAL" and outcome.objective == plain.objective
+    # The roster kept for a time after the end is the final one, and it scores what the solver says it does.
+    assert outcome.values_at(1000.0) == outcome.values and outcome.values_at(5.0) is None
+    penalty, broken = evaluate(inst, roster_of(inst, outcome.values_at(1000.0) or {}))
+    assert not broken and penalty == outcome.objective
+
+
 def test_a_complete_hint_is_the_starting_roster_and_lns_never_makes_it_worse() -> None:
     core = RosterCore()
     people, days = range(6), range(14)
