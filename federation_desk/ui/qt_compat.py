@@ -55,7 +55,6 @@ class GuiThreadCollector:
 
         from PySide6.QtCore import QTimer
 
-        self._gc = gc
         self.threshold = gc.get_threshold()
         gc.disable()
         self.timer = QTimer()
