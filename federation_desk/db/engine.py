@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
 from federation_desk import APP_NAME
@@ -16,6 +17,10 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A shared server serves 30 desktops inside PostgreSQL's default 100 connections: two each, never more.
 PG_POOL_SIZE = 2
 PG_MAX_OVERFLOW = 0
+# A pooled server connection idle longer than this is checked ("SELECT 1") before use, so a server restart or a
+# dropped VPN is met by a fresh connection instead of an error. One in active use is not: a check on every
+# checkout would add a round trip to every transaction.
+PG_IDLE_CHECK_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,34 @@ def create_engine_for(location: DatabaseLocation, *, echo: bool = False) -> Engi
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return create_engine(
+    engine = create_engine(
         location.url,
         echo=echo,
         pool_size=PG_POOL_SIZE,
         max_overflow=PG_MAX_OVERFLOW,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"application_name": APP_NAME, "connect_timeout": 10},
     )
+    event.listen(engine, "checkout", _check_if_idle)
+    event.listen(engine, "checkin", _note_last_use)
+    return engine
+
+
+def _note_last_use(_dbapi_connection: Any, record: Any) -> None:
+    record.info["last_use"] = time.monotonic()
+
+
+def _check_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check a connection that sat idle in the pool; a dead one is replaced (the pool retries the checkout)."""
+    last_use = record.info.get("last_use")
+    if last_use is None or time.monotonic() - last_use < PG_IDLE_CHECK_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.DisconnectionError(f"the pooled connection was lost: {error}") from error

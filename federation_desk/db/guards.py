@@ -349,35 +349,6 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         _check_object(checker, obj, "dirty")
     for obj in list(session.deleted):
         _check_object(checker, obj, "deleted")
-    if session.get_bind().dialect.name == "postgresql":
-        _lock_and_check_versions(session, [*changed, *session.deleted])
-
-
-def _lock_and_check_versions(session: Session, objects: list[Any]) -> None:
-    """On a shared server: lock each record about to change and refuse, naming who and when, if someone saved it
-    since it was read here (two people saving at the same moment: the second waits, then is told)."""
-    from federation_desk.db.session import last_change
-    from federation_desk.errors import StaleEditError
-
-    for obj in objects:
-        mapper = inspect(obj).mapper
-        version_col = mapper.version_id_col
-        if version_col is None or "id" not in mapper.local_table.c:
-            continue
-        table = mapper.local_table
-        state = inspect(obj)
-        history = state.attrs[version_col.key].history if version_col.key in state.attrs else None
-        read = history.deleted[0] if history and history.deleted else getattr(obj, version_col.key, None)
-        if read is None or obj.id is None:
-            continue
-        with session.no_autoflush:
-            current = session.execute(
-                select(table.c[version_col.name]).where(table.c.id == obj.id).with_for_update()
-            ).scalar()
-        if current is not None and current != read:
-            who, when = last_change(session, table.name, obj.id)
-            label = type(obj).audit_label() if hasattr(type(obj), "audit_label") else table.name
-            raise StaleEditError(f"This {label}", who, when)
 
 
 # ---- SQL criteria (reads on SQLite; bulk writes on both) -------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,6 +30,25 @@ class FederationSession(Session):
 
 
 audit_hook.install(FederationSession)
+
+# What the current flush changes that carries a version: (model, id, the version read), kept so that a save the
+# database refuses as stale (UPDATE ... WHERE version = read matched no row) can say who saved first and when.
+_VERSIONED = "fd_versioned_changes"
+
+
+@event.listens_for(FederationSession, "before_flush")
+def _remember_versions(session: Session, _context: Any, _instances: Any) -> None:
+    changes: list[tuple[type[Any], Any, Any]] = []
+    for obj in (*session.dirty, *session.deleted):
+        mapper = inspect(obj).mapper
+        version_col = mapper.version_id_col
+        if version_col is None or getattr(obj, "id", None) is None:
+            continue
+        history = inspect(obj).attrs[version_col.key].history
+        read = history.deleted[0] if history.deleted else history.unchanged[0] if history.unchanged else None
+        if read is not None:
+            changes.append((type(obj), obj.id, read))
+    session.info[_VERSIONED] = changes
 
 
 def default_actor() -> str:
@@ -71,7 +90,7 @@ class Database:
             with session.begin():
                 yield session
         except StaleDataError as exc:
-            raise StaleEditError("This record") from exc
+            raise self._who_saved_first(session.info.get(_VERSIONED, [])) from exc
         except IntegrityError as exc:
             raise ValidationError(
                 "The change conflicts with a record already in the database (a duplicate code or number, or a "
@@ -81,6 +100,22 @@ class Database:
             raise database_error(exc) from exc
         finally:
             session.close()
+
+    def _who_saved_first(self, changes: list[tuple[type[Any], Any, Any]]) -> StaleEditError:
+        """After the database refused a stale save: which record moved on, who saved it and when."""
+        try:
+            with self.session() as session:
+                for model, row_id, read in changes:
+                    current = session.get(model, row_id)
+                    version_key = inspect(model).version_id_col.key
+                    if current is not None and getattr(current, version_key) == read:
+                        continue
+                    label = model.audit_label() if hasattr(model, "audit_label") else model.__tablename__
+                    who, when = last_change(session, model.__tablename__, row_id)
+                    return StaleEditError(f"This {label}", who, when)
+        except OperationalError:
+            pass  # the refusal stands; only the name of who saved first is missing
+        return StaleEditError("This record")
 
     def dispose(self) -> None:
         self.engine.dispose()

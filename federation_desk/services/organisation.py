@@ -342,18 +342,19 @@ def save_practice(
         lambda: v.phone(form.phone),
         lambda: v.email(form.email),
     )
-    clash = session.scalar(select(Practice).where(Practice.ods_code == ods, Practice.id != (practice_id or -1)))
-    if clash is not None:
-        raise ValidationError(
-            [FieldProblem("ods_code", f"ODS code {ods} already belongs to {clash.name}. Each practice has its own.")]
-        )
-    if form.pcn_id is not None and session.get(Pcn, form.pcn_id) is None:
-        raise ValidationError([FieldProblem("pcn_id", "The chosen PCN no longer exists. Choose another.")])
     if practice_id is None:
         practice = Practice(ods_code=ods, name=name)
-        session.add(practice)
     else:
         practice = load_for_edit(session, Practice, practice_id, expected_version)
+    if practice.ods_code != ods or practice_id is None:  # an unchanged code cannot clash with another practice's
+        clash = session.scalar(select(Practice).where(Practice.ods_code == ods, Practice.id != (practice_id or -1)))
+        if clash is not None:
+            message = f"ODS code {ods} already belongs to {clash.name}. Each practice has its own."
+            raise ValidationError([FieldProblem("ods_code", message)])
+    if form.pcn_id is not None and form.pcn_id != practice.pcn_id and session.get(Pcn, form.pcn_id) is None:
+        raise ValidationError([FieldProblem("pcn_id", "The chosen PCN no longer exists. Choose another.")])
+    if practice_id is None:
+        session.add(practice)
     practice.ods_code, practice.name, practice.pcn_id = ods, name, form.pcn_id  # type: ignore[assignment]
     practice.list_size, practice.adjusted_population = list_size, adjusted  # type: ignore[assignment]
     practice.cqc_location_id, practice.cqc_rating = cqc, form.cqc_rating  # type: ignore[assignment]

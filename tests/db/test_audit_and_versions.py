@@ -10,7 +10,7 @@ from sqlalchemy import select
 from federation_desk.db.audit_hook import record_bulk
 from federation_desk.db.session import Database, load_for_edit
 from federation_desk.domain.audit import AuditEntry
-from federation_desk.domain.organisation import Practice
+from federation_desk.domain.organisation import Practice, Site, SiteKind
 from federation_desk.errors import StaleEditError
 from federation_desk.services import organisation as org
 from federation_desk.services.documents import store_document
@@ -119,3 +119,25 @@ def test_concurrent_flush_of_the_same_row_is_detected(database: Database) -> Non
         other.commit()
         other.close()
         stale.name = "Fourth"
+
+
+def test_a_save_refused_by_the_database_still_names_who_saved_first(database: Database) -> None:
+    """Priya saves between this desktop's read and its write (after the early version check passed): the
+    UPDATE ... WHERE version = read matches nothing, the whole save is rolled back, and the message names her."""
+    practice_id = _setup(database)
+    priya = Database(database.location, actor="Priya Shah", engine=database.engine)
+    with pytest.raises(StaleEditError) as err, database.unit_of_work() as s:
+        mine = s.get(Practice, practice_id)
+        assert mine is not None
+        with priya.unit_of_work() as other:
+            theirs = other.get(Practice, practice_id)
+            assert theirs is not None
+            theirs.phone = "01234 999999"
+        mine.name = "My name"
+        s.add(Site(name="Annexe", kind=SiteKind.PRACTICE, practice_id=practice_id))  # rolled back with the rest
+    assert err.value.changed_by == "Priya Shah" and err.value.changed_at is not None
+    assert err.value.message.startswith("This practice was changed by Priya Shah at ")
+    with database.session() as s:
+        saved = s.get(Practice, practice_id)
+        assert saved is not None and (saved.name, saved.phone) != ("My name", "01234 999999")
+        assert saved.phone == "01234 999999" and s.query(Site).filter_by(name="Annexe").count() == 0
