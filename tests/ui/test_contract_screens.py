@@ -4,18 +4,25 @@ printer offscreen."""
 
 from __future__ import annotations
 
+import getpass
+import shutil
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox, QPushButton
 from sqlalchemy import select
 
 from federation_desk.db.session import Database
-from federation_desk.domain.contracts import KpiValue, ObligationType, Rag
+from federation_desk.domain.contracts import Contract, KpiValue, Obligation, ObligationType, Rag, ReportingPeriod
+from federation_desk.domain.organisation import Practice
+from federation_desk.domain.users import AppUser, UserRole
 from federation_desk.services import contracts as cs
+from federation_desk.services.dates import format_date, today
 from federation_desk.ui.dialogs.contract import ContractDialog, ObligationDialog
 from federation_desk.ui.main_window import MainWindow
 from tests.pdf import normalise, page_texts
@@ -230,3 +237,232 @@ def test_kpi_template_library_lists_the_reference_data_with_sources(page: Any, q
     dialog.search.clear()
     screenshot(dialog, "kpi-template-library")
     dialog.close()
+
+
+# -- deleting a contract, and marking a period as submitted ------------------------------------------------------
+
+
+def _answer_delete_box(monkeypatch: Any, button_text: str) -> list[dict[str, str]]:
+    """Replace the confirmation's exec: note what it says and press the button with this text."""
+    asked: list[dict[str, str]] = []
+
+    def fake_exec(box: QMessageBox) -> int:
+        asked.append(
+            {
+                "title": box.windowTitle(),
+                "text": box.text(),
+                "informative": box.informativeText(),
+                "default": box.defaultButton().text().replace("&", "") if box.defaultButton() else "",
+            }
+        )
+        (button,) = [b for b in box.buttons() if b.text().replace("&", "") == button_text]
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    return asked
+
+
+def _contract_counts(database: Database, contract_id: int) -> tuple[int, int, int, int]:
+    """(contracts, obligations, periods, KPI values) stored for this contract."""
+    with database.session() as s:
+        obligation_ids = s.scalars(select(Obligation.id).where(Obligation.contract_id == contract_id)).all()
+        values = s.scalars(select(KpiValue.id).where(KpiValue.obligation_id.in_(obligation_ids or [-1]))).all()
+        return (
+            len(s.scalars(select(Contract.id).where(Contract.id == contract_id)).all()),
+            len(obligation_ids),
+            len(s.scalars(select(ReportingPeriod.id).where(ReportingPeriod.contract_id == contract_id)).all()),
+            len(values),
+        )
+
+
+def test_delete_a_contract_after_confirming(page: Any, qtbot: Any, monkeypatch: Any, shown_errors: list[Any]) -> None:
+    view = _open(page, qtbot, "NDHF-EA-2025")
+    contract = view.data.detail.contract
+    stored = _contract_counts(page.ctx.database, contract.id)
+    assert stored[0] == 1 and stored[1] == 9 and stored[3] > 0  # there are KPI values to lose
+    asked = _answer_delete_box(monkeypatch, "Delete contract")
+    assert view.delete_button.isVisible() and view.delete_button.isEnabled()
+    view.delete_button.click()
+    assert asked == [
+        {
+            "title": "Delete contract",
+            "text": f"Delete contract NDHF-EA-2025: {contract.title}?",
+            "informative": f"Its 9 obligations, {stored[3]} KPI values and {stored[2]} reporting periods are deleted "
+            "with it. This cannot be undone.",
+            "default": "Cancel",
+        }
+    ]
+    qtbot.waitUntil(lambda: view.delete_job.done, timeout=30_000)
+    wait_idle(qtbot, page.window())
+    assert _contract_counts(page.ctx.database, contract.id) == (0, 0, 0, 0)
+    assert page.stack.currentWidget() is page.list_view and view.contract_id is None
+    assert page.list_status.isVisible() and page.list_status.text() == "Contract NDHF-EA-2025 deleted."
+    assert {r.contract.reference for r in page.model.all_rows} == {"NDHF-HV-2024", "NDHF-PHARM-2025"}
+    assert page.count.text() == "2 contracts"
+    assert not shown_errors  # no "not found" from reloading the deleted contract
+
+
+def test_cancelling_the_delete_changes_nothing(page: Any, qtbot: Any, monkeypatch: Any) -> None:
+    view = _open(page, qtbot, "NDHF-HV-2024")
+    contract_id = view.contract_id
+    before = _contract_counts(page.ctx.database, contract_id)
+    asked = _answer_delete_box(monkeypatch, "Cancel")
+    view.delete_button.click()
+    assert len(asked) == 1 and asked[0]["default"] == "Cancel"
+    assert view.delete_job is None and page.ctx.ops.active_jobs == 0
+    assert _contract_counts(page.ctx.database, contract_id) == before and before[0] == 1
+    assert page.stack.currentWidget() is view and view.contract_id == contract_id
+
+
+def test_a_contract_with_a_report_on_record_is_not_deleted(
+    page: Any, qtbot: Any, monkeypatch: Any, shown_errors: list[Any]
+) -> None:
+    view = _open(page, qtbot, "NDHF-PHARM-2025")
+    contract_id = view.contract_id
+    period = view.current_period()
+    with page.ctx.database.unit_of_work() as s:
+        cs.record_report_run(
+            s,
+            cs.RunRecord(
+                contract_id, period.id, period.label, "CR-UITEST", "cd" * 32, 999, 3, False, "r.pdf", Rag.RED, "1 red"
+            ),
+        )
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.reload()
+    wait_idle(qtbot, page.window())
+    before = _contract_counts(page.ctx.database, contract_id)
+    _answer_delete_box(monkeypatch, "Delete contract")
+    view.delete_button.click()
+    qtbot.waitUntil(lambda: view.delete_job.done, timeout=30_000)
+    assert shown_errors == [
+        (
+            "Please check what you entered",
+            "Contract NDHF-PHARM-2025 has 1 compliance report on record, so it cannot be deleted (the record lets a "
+            "printed report be traced).",
+            "Nothing was deleted. Leave the contract in place; its end date marks it as ended.",
+        )
+    ]
+    assert _contract_counts(page.ctx.database, contract_id) == before and before[0] == 1
+    assert page.stack.currentWidget() is view and view.contract_id == contract_id
+    assert view.delete_button.isEnabled() and view.status.text() == "The contract was not deleted."
+
+
+def _stored_submitted_on(database: Database, period_id: int) -> date | None:
+    with database.session() as s:
+        return s.get(ReportingPeriod, period_id).submitted_on
+
+
+def test_mark_a_period_submitted_then_not_submitted(
+    page: Any, qtbot: Any, shown_errors: list[Any], screenshot: Any
+) -> None:
+    view = _open(page, qtbot, "NDHF-EA-2025")
+    period = view.current_period()
+    assert period.label == "2026-10" and view.submitted.text() == "Not marked as submitted"
+    view.submit_button.click()
+    dialog = view.submit_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert dialog.date.text() == format_date(today()) and not dialog.clear_button.isEnabled()
+    dialog.date.setText("31/02/2026")
+    dialog.save_button.click()
+    assert dialog.problems_label.isVisible() and dialog.isVisible()  # refused before any write
+    assert _stored_submitted_on(page.ctx.database, period.id) is None
+    dialog.date.setText("14/10/2026")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.save_job.done, timeout=30_000)
+    wait_idle(qtbot, page.window())
+    assert not dialog.isVisible()
+    assert _stored_submitted_on(page.ctx.database, period.id) == date(2026, 10, 14)
+    assert view.period.currentData() == period.id
+    assert view.submitted.text() == "Submitted 14/10/2026"
+    assert view.status.text() == "Period 2026-10 marked as submitted on 14/10/2026."
+    screenshot(page.window(), "contract-period-submitted")
+
+    view.submit_button.click()
+    dialog = view.submit_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=5_000)
+    assert dialog.date.text() == "14/10/2026" and dialog.clear_button.isEnabled()
+    dialog.clear_button.click()
+    qtbot.waitUntil(lambda: dialog.save_job.done, timeout=30_000)
+    wait_idle(qtbot, page.window())
+    assert _stored_submitted_on(page.ctx.database, period.id) is None
+    assert view.submitted.text() == "Not marked as submitted"
+    assert not shown_errors
+
+
+def test_marking_submitted_after_someone_else_did_offers_a_reload(page: Any, qtbot: Any, monkeypatch: Any) -> None:
+    view = _open(page, qtbot, "NDHF-HV-2024")
+    period = view.current_period()
+    other = Database(page.ctx.database.location, actor="Priya Shah", engine=page.ctx.database.engine)
+    with other.unit_of_work() as s:
+        cs.mark_period_submitted(s, period.id, date(2026, 10, 2), period.version)
+    view.submit_button.click()
+    dialog = view.submit_dialog
+    shown: list[str] = []
+
+    def press_reload(box: QMessageBox) -> int:
+        shown.append(box.text())
+        (button,) = [b for b in box.buttons() if b.text().replace("&", "") == "Reload"]
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", press_reload)
+    dialog.date.setText("05/10/2026")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.save_job.done, timeout=30_000)
+    wait_idle(qtbot, page.window())
+    assert len(shown) == 1 and "changed by Priya Shah" in shown[0]
+    assert _stored_submitted_on(page.ctx.database, period.id) == date(2026, 10, 2)  # theirs stands
+    assert not dialog.isVisible() and view.submitted.text() == "Submitted 02/10/2026"
+
+
+@pytest.fixture
+def role_page(app: Any, qtbot: Any, demo_path: Path) -> Iterator[Any]:
+    """The Contracts page on the demo opened by this computer's user with the role the test gives."""
+    windows: list[MainWindow] = []
+
+    def open_as(role: UserRole) -> Any:
+        path = demo_path.with_name(f"demo-{role.cli_name}.sqlite")
+        shutil.copy(demo_path, path)
+        db = Database.open(str(path), actor="setup")
+        with db.unit_of_work() as s:
+            practice_id = s.query(Practice.id).order_by(Practice.id).first()[0]
+            s.add(AppUser(login="someone-else", display_name="Ada Admin", role=UserRole.ADMINISTRATOR))
+            s.add(
+                AppUser(
+                    login=getpass.getuser(),
+                    display_name="Pat Example",
+                    role=role,
+                    practice_id=practice_id if role is UserRole.PRACTICE_MANAGER else None,
+                )
+            )
+        db.dispose()
+        win = MainWindow()
+        qtbot.addWidget(win)
+        win.resize(1360, 860)
+        win.show()
+        with qtbot.waitSignal(win.database_ready, timeout=30_000):
+            win.open_database(str(path), "contracts")
+        wait_idle(qtbot, win)
+        windows.append(win)
+        return win.pages["contracts"]
+
+    yield open_as
+    for win in windows:
+        win.ctx.ops.wait(10_000)
+        win.ctx.database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("role", "may_change"),
+    [(UserRole.VIEWER, False), (UserRole.PRACTICE_MANAGER, False), (UserRole.MANAGER, True)],
+)
+def test_only_roles_that_may_change_contracts_see_delete_and_submitted(
+    role_page: Any, qtbot: Any, role: UserRole, may_change: bool
+) -> None:
+    page = role_page(role)
+    view = _open(page, qtbot, "NDHF-EA-2025")
+    visible = {b.text() for b in view.findChildren(QPushButton) if not b.isHidden()}
+    assert ("Delete contract ..." in visible) is may_change
+    assert ("Mark period as submitted ..." in visible) is may_change
+    assert ("Edit contract" in visible) is may_change  # the same rule as the existing contract editor

@@ -1,6 +1,7 @@
 """One contract's page: its results for a period, the obligations editor, the KPI entry grid, the reports produced
 (with a check that a PDF is one of them), and the history. "Produce report" builds the compliance report on a
-worker and opens it in the PDF preview (Print and Save)."""
+worker and opens it in the PDF preview (Print and Save). "Mark period as submitted ..." records when the chosen
+period's report went to the commissioner; "Delete contract ..." asks first and goes back to the list."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from federation_desk.services.dates import format_instant, today
 from federation_desk.services.money import format_money
 from federation_desk.ui import errors
 from federation_desk.ui.dialogs.contract import ContractDialog, ObligationDialog
+from federation_desk.ui.dialogs.contract_period import SubmittedDialog, submitted_text
 from federation_desk.ui.icons import icon
 from federation_desk.ui.models.contract_kpi import KpiEntryModel, rag_colour
 from federation_desk.ui.models.table_model import RIGHT, Column, RowTableModel
@@ -94,6 +96,29 @@ def _find_run(session: Any, sha256: str) -> cs.ReportRunRow | None:
         return None
 
 
+def confirm_delete(parent: QWidget, contract: cs.ContractRow, obligations: int, values: int, periods: int) -> bool:
+    """Ask before deleting a contract, naming what goes with it; Cancel is the default."""
+
+    def count(n: int, word: str) -> str:
+        return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Delete contract")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(f"Delete contract {contract.reference}: {contract.title}?")
+    box.setInformativeText(
+        f"Its {count(obligations, 'obligation')}, {count(values, 'KPI value')} and "
+        f"{count(periods, 'reporting period')} are deleted with it. This cannot be undone."
+    )
+    delete = box.addButton("Delete contract", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
 def reports_folder() -> Path:
     from federation_desk.paths import data_dir
 
@@ -107,6 +132,7 @@ class ContractView(QWidget):
     loaded = Signal()
     evaluated = Signal()
     report_ready = Signal(object)  # ProducedReport
+    deleted = Signal(object)  # the Changes of a deleted contract: the page goes back to the list
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +142,9 @@ class ContractView(QWidget):
         self.evaluation: ContractEvaluation | None = None
         self.preview: Any = None
         self.last_report: Any = None
+        self.delete_job: Any = None
+        self.submit_dialog: SubmittedDialog | None = None
+        self._deleting: int | None = None  # the contract being deleted: not reloaded meanwhile
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -134,10 +163,17 @@ class ContractView(QWidget):
         self.edit_button.clicked.connect(self.edit_contract)
         self.edit_button.setProperty("needs", "federation")  # contracts are federation records (access control)
         top.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.delete_button = QPushButton(icon("danger"), "Delete contract ...")
+        self.delete_button.setAccessibleName("Delete this contract")
+        self.delete_button.clicked.connect(self.delete_contract)
+        self.delete_button.setProperty("needs", "federation")
+        top.addWidget(self.delete_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
 
+        period_grid = QGridLayout()  # the period and, under it, whether its report was submitted
+        period_grid.setVerticalSpacing(4)
+        period_grid.addWidget(plain_label("Reporting period", "Muted", wrap=False), 0, 0)
         bar = QHBoxLayout()
-        bar.addWidget(plain_label("Reporting period", "Muted"))
         self.period = QComboBox()
         self.period.setAccessibleName("Reporting period")
         self.period.setMinimumWidth(300)
@@ -154,7 +190,20 @@ class ContractView(QWidget):
         self.produce_button.clicked.connect(self.produce_report)
         self.produce_button.setProperty("needs", "practice")  # it records the report produced
         bar.addWidget(self.produce_button)
-        layout.addLayout(bar)
+        period_grid.addLayout(bar, 0, 1)
+        submitted_bar = QHBoxLayout()
+        self.submitted = plain_label("", "Muted", wrap=False)
+        self.submitted.setAccessibleName("Whether the period's report was submitted")
+        submitted_bar.addWidget(self.submitted)
+        self.submit_button = QPushButton("Mark period as submitted ...")
+        self.submit_button.setAccessibleName("Mark the reporting period as submitted to the commissioner")
+        self.submit_button.clicked.connect(self.mark_submitted)
+        self.submit_button.setProperty("needs", "federation")  # a contract record (access control)
+        submitted_bar.addWidget(self.submit_button)
+        submitted_bar.addStretch(1)
+        period_grid.addLayout(submitted_bar, 1, 1)
+        period_grid.setColumnStretch(1, 1)
+        layout.addLayout(period_grid)
         self.status = plain_label("", "Muted")
         layout.addWidget(self.status)
 
@@ -321,7 +370,7 @@ class ContractView(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        if self.contract_id is None:
+        if self.contract_id is None or self.contract_id == self._deleting:
             return
         self.ctx.ops.run_query(_load_view, self.contract_id, on_done=self._show, parent=self, key="contract-view")
 
@@ -350,6 +399,7 @@ class ContractView(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(wanted)))
             combo.blockSignals(False)
         self.produce_button.setEnabled(bool(periods))
+        self.delete_button.setEnabled(True)
         self.obligation_model.set_rows(data.detail.obligations)
         active = sum(1 for o in data.detail.obligations if o.active)
         self.obligation_count.setText(
@@ -381,7 +431,17 @@ class ContractView(QWidget):
             self.facts.addWidget(plain_label(value), i, 1)
         self.facts.setColumnStretch(1, 1)
 
+    def current_period(self) -> cs.PeriodRow | None:
+        """The reporting period chosen at the top (the one the results and the report are for)."""
+        period_id = self.period.currentData()
+        if self.data is None or period_id is None:
+            return None
+        return next((p for p in self.data.detail.periods if p.id == period_id), None)
+
     def _period_changed(self) -> None:
+        period = self.current_period()
+        self.submitted.setText(submitted_text(period) if period is not None else "")
+        self.submit_button.setEnabled(period is not None)
         period_id = self.period.currentData()
         if period_id is None or self.contract_id is None:
             self.result_model.set_rows([])
@@ -477,6 +537,60 @@ class ContractView(QWidget):
     def confirm(self, question: str) -> bool:
         answer = QMessageBox.question(self, "Federation Desk", question)
         return answer == QMessageBox.StandardButton.Yes
+
+    def delete_contract(self) -> None:
+        if self.data is None:
+            return
+        d = self.data.detail
+        c = d.contract
+        if not confirm_delete(self, c, len(d.obligations), len(self.data.kpi_value_ids), len(d.periods)):
+            return
+        self._deleting = c.id
+        self.delete_button.setEnabled(False)
+        self.status.setText(f"Deleting contract {c.reference} ...")
+        self.delete_job = self.ctx.ops.run_write(
+            cs.delete_contract,
+            c.id,
+            c.version,
+            on_done=self._contract_deleted,
+            on_error=self._delete_failed,
+            parent=self,
+        )
+
+    def _contract_deleted(self, changes: Any) -> None:
+        self._deleting = None
+        self.contract_id = None
+        self.data = None
+        self.evaluation = None
+        self.status.setText("")
+        self.deleted.emit(changes)
+
+    def _delete_failed(self, exc: BaseException) -> None:
+        self._deleting = None
+        self.delete_button.setEnabled(True)
+        self.status.setText("The contract was not deleted.")
+        errors.show_error(self, exc)  # a refusal (its reports on record) or someone else's change: plain text
+        if isinstance(exc, StaleEditError):
+            self.reload()  # show the latest version
+
+    def mark_submitted(self) -> None:
+        period = self.current_period()
+        if self.data is None or period is None:
+            return
+        if self.submit_dialog is not None:
+            self.submit_dialog.deleteLater()
+        self.submit_dialog = SubmittedDialog(self.ctx.ops, period, self.data.detail.contract.reference, self)
+        self.submit_dialog.finished.connect(self._submitted_closed)
+        self.submit_dialog.open()
+
+    def _submitted_closed(self, result: int) -> None:
+        dialog = self.submit_dialog
+        if dialog is None:
+            return
+        if result == SubmittedDialog.DialogCode.Accepted and dialog.saved_result is not None:
+            self.status.setText(dialog.saved_result.message)  # the page reloads itself from the Changes
+        elif dialog.wants_reload:
+            self.reload()
 
     # -- KPI entry --------------------------------------------------------------------------------------------
     def _kpi_period_changed(self) -> None:

@@ -96,6 +96,10 @@ class ContractsPage(Page):
         bar.addWidget(self.add_button)
         bar.addWidget(self.open_button)
         layout.addLayout(bar)
+        self.list_status = plain_label("", "Muted")
+        self.list_status.setAccessibleName("What was last done")
+        self.list_status.setVisible(False)
+        layout.addWidget(self.list_status)
         self.empty_notice = Notice(
             "No contracts yet. Add the contracts the federation holds (Add contract), with the obligations the "
             "commissioner reports on; a contract won from a tender can name it."
@@ -114,6 +118,7 @@ class ContractsPage(Page):
         self.stack.addWidget(self.list_view)
         self.view = ContractView(ctx, self)
         self.view.back_requested.connect(self.show_list)
+        self.view.deleted.connect(self._contract_deleted)
         self.stack.addWidget(self.view)
         self.rows: list[ContractStatusRow] = []
         self.choices: cs.EditorChoices | None = None
@@ -176,12 +181,19 @@ class ContractsPage(Page):
             self.open_contract(row.contract.id)
 
     def open_contract(self, contract_id: int) -> None:
+        self.list_status.setVisible(False)
         self.stack.setCurrentWidget(self.view)
         self.view.show_contract(contract_id)
 
     def show_list(self) -> None:
         self.stack.setCurrentWidget(self.list_view)
         self.table.setFocus()
+
+    def _contract_deleted(self, changes: Any) -> None:
+        """Back to the list, which reloads from the deletion's Changes and no longer shows the contract."""
+        self.list_status.setText(getattr(changes, "message", "") or "Contract deleted.")
+        self.list_status.setVisible(True)
+        self.show_list()
 
     def show_library(self) -> None:
         from federation_desk.ui.dialogs.contract_templates import KpiLibraryDialog
