@@ -40,7 +40,7 @@ from federation_desk.domain.staff import StaffMember
 from federation_desk.errors import FieldProblem, NotFound, StaleEditError, ValidationError
 from federation_desk.services import validators as v
 from federation_desk.services.changes import Changes
-from federation_desk.services.dates import format_date
+from federation_desk.services.dates import format_date, today
 from federation_desk.services.money import format_money, parse_money
 from federation_desk.services.reference import read_reference, reference_loader
 
@@ -1212,9 +1212,24 @@ def delete_contract(session: Session, contract_id: int, expected_version: int | 
 
 
 def mark_period_submitted(
-    session: Session, period_id: int, submitted_on: date | None, expected_version: int | None
+    session: Session, period_id: int, submitted_on: date | None, expected_version: int | None, on: date | None = None
 ) -> Changes:
+    """Record the day a period's figures were sent to the commissioner (None: not sent). ``on`` is today."""
     period = load_for_edit(session, ReportingPeriod, period_id, expected_version)
+    if submitted_on is not None and submitted_on > (on or today()):
+        raise ValidationError(
+            [FieldProblem("submitted_on", f"{format_date(submitted_on)} is in the future. Enter the day it was sent.")]
+        )
+    if submitted_on is not None and submitted_on < period.start_date:
+        raise ValidationError(
+            [
+                FieldProblem(
+                    "submitted_on",
+                    f"{format_date(submitted_on)} is before period {period.label} began "
+                    f"({format_date(period.start_date)}). Enter the day its figures were sent.",
+                )
+            ]
+        )
     period.submitted_on = submitted_on
     session.flush()
     what = f"marked as submitted on {format_date(submitted_on)}" if submitted_on else "marked as not submitted"

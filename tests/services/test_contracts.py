@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -389,3 +389,20 @@ def test_dashboard_card_shows_each_live_contracts_current_rag(demo_db: Database)
     assert any("NDHF-HV-2024: red for 2026-Q3" in d for d in card.details)
     with demo_db.session() as s:
         assert contracts_card(s, date(2020, 1, 1)) is None  # nothing live then
+
+
+def test_marking_a_period_submitted_refuses_days_it_cannot_have_been_sent(database: Database) -> None:
+    contract_id = _setup(database)
+    with database.session() as s:
+        period = cs.list_periods(s, contract_id)[0]
+    today = period.end_date + timedelta(days=10)
+    for bad, words in (
+        (today + timedelta(days=1), "is in the future"),
+        (period.start_date - timedelta(days=1), f"is before period {period.label} began"),
+    ):
+        with pytest.raises(ValidationError, match=words), database.unit_of_work() as s:
+            cs.mark_period_submitted(s, period.id, bad, period.version, on=today)
+    with database.unit_of_work() as s:
+        cs.mark_period_submitted(s, period.id, today, period.version, on=today)
+    with database.session() as s:
+        assert cs.list_periods(s, contract_id)[0].submitted_on == today
