@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from federation_desk.db.session import load_for_edit
+from federation_desk.domain.contracts import Contract
 from federation_desk.domain.documents import Document
 from federation_desk.domain.tenders import (
     AnswerRevision,
@@ -637,6 +638,117 @@ def delete_tender(session: Session, tender_id: int, expected_version: int | None
     session.delete(tender)
     session.flush()
     return Changes.of(KIND, message=f"Tender {reference} deleted.")
+
+
+@dataclass(frozen=True)
+class TenderContents:
+    """What deleting a tender takes with it, counted for the question asked first."""
+
+    id: int
+    version: int
+    reference: str
+    title: str
+    questions: int = 0
+    key_dates: int = 0
+    lots: int = 0
+    criteria: int = 0
+    checklist: int = 0
+    evidence_files: int = 0
+    clarifications: int = 0
+    tasks: int = 0
+    bid_scores: int = 0
+    price_lines: int = 0
+    outcome: bool = False
+    links: int = 0
+    contracts: tuple[str, ...] = ()  # references of contracts won from it: they stay, their link clears
+
+    @property
+    def parts(self) -> list[str]:
+        """The records that go with the tender, in plain words (empty kinds left out)."""
+
+        def n(count: int, one: str, many: str) -> str | None:
+            return None if not count else f"{count} {one if count == 1 else many}"
+
+        parts = [
+            n(self.questions, "question and answer", "questions and answers"),
+            n(self.key_dates, "key date", "key dates"),
+            n(self.lots, "lot", "lots"),
+            n(self.criteria, "evaluation criterion", "evaluation criteria"),
+            n(self.checklist, "documents checklist line", "documents checklist lines"),
+            n(self.clarifications, "clarification", "clarifications"),
+            n(self.tasks, "task", "tasks"),
+            "bid/no-bid scores" if self.bid_scores else None,
+            n(self.price_lines, "price line", "price lines"),
+            "outcome record" if self.outcome else None,
+            n(self.links, "notice link", "notice links"),
+        ]
+        return [p for p in parts if p]
+
+    @property
+    def question(self) -> str:
+        return f"Delete tender {self.reference} '{self.title}'?"
+
+    @property
+    def consequences(self) -> str:
+        """What goes with it, what stays, and that it cannot be undone."""
+        parts = self.parts
+        if parts:
+            listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+            text = f"Its {listed} will be deleted too."
+        else:
+            text = "It has no questions, dates or other records yet."
+        if self.evidence_files:
+            text += (
+                " The file attached as evidence stays in the document store."
+                if self.evidence_files == 1
+                else f" The {self.evidence_files} files attached as evidence stay in the document store."
+            )
+        if self.contracts:
+            text += (
+                f" Contract {self.contracts[0]} stays, no longer linked to this tender."
+                if len(self.contracts) == 1
+                else f" Contracts {', '.join(self.contracts)} stay, no longer linked to this tender."
+            )
+        return text + " This cannot be undone; the audit log keeps a record of what was deleted."
+
+    @property
+    def deletion_question(self) -> str:
+        """``Delete tender T-2026-004 'Title'? Its 12 questions and answers, 5 key dates ... This cannot be undone.``"""
+        return f"{self.question} {self.consequences}"
+
+
+def count_tender_contents(session: Session, tender_id: int) -> TenderContents:
+    """The tender and how many of each kind of record :func:`delete_tender` would delete with it (read only)."""
+    tender = session.get(Tender, tender_id)
+    if tender is None:
+        raise NotFound("This tender")
+
+    def count(model: Any, *where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(model).where(model.tender_id == tender_id, *where)))
+
+    return TenderContents(
+        tender.id,
+        tender.version,
+        tender.reference,
+        tender.title,
+        questions=count(TenderQuestion),
+        key_dates=count(TenderKeyDate),
+        lots=count(TenderLot),
+        criteria=count(EvaluationCriterion),
+        checklist=count(RequiredDocument),
+        evidence_files=count(RequiredDocument, RequiredDocument.document_id.is_not(None)),
+        clarifications=count(Clarification),
+        tasks=count(TenderTask),
+        bid_scores=count(BidScore),
+        price_lines=count(PriceLine),
+        outcome=count(TenderOutcome) > 0,
+        links=count(TenderLink),
+        contracts=tuple(
+            session.scalars(
+                select(Contract.reference).where(Contract.tender_id == tender_id).order_by(Contract.reference)
+            )
+        ),
+    )
 
 
 # ---- a tender's details -------------------------------------------------------------------------------------

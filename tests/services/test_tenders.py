@@ -7,8 +7,11 @@ from datetime import date, time
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from federation_desk.db.session import Database
+from federation_desk.domain.contracts import Contract, ReportingFrequency
+from federation_desk.domain.documents import Document
 from federation_desk.domain.tenders import (
     BidDecision,
     CountRule,
@@ -324,3 +327,72 @@ def test_deleting_a_tender_removes_its_parts_and_keeps_their_history(database: D
         assert ts.list_tenders(s) == []
         history = record_history(s, "tender_question", q.id)
     assert any(h.action == "deleted" for h in history)
+
+
+def test_count_tender_contents_names_what_deleting_takes_with_it(database: Database) -> None:
+    tid = _tender(database, title="Enhanced Access hub service")
+    with database.session() as s:
+        empty = ts.count_tender_contents(s, tid)
+    assert empty.parts == []
+    assert empty.deletion_question == (
+        "Delete tender T-2026-001 'Enhanced Access hub service'? It has no questions, dates or other records yet. "
+        "This cannot be undone; the audit log keeps a record of what was deleted."
+    )
+    with database.unit_of_work() as s:
+        for number in ("1", "2"):
+            ts.save_question(s, tid, ts.QuestionForm(number, f"Question {number}"))
+        ts.save_key_date(s, tid, ts.KeyDateForm(KeyDateKind.SUBMISSION_DEADLINE, date(2027, 1, 5)))
+        ts.save_task(s, tid, ts.TaskForm("Sign the form of tender", "Priya", date(2026, 12, 1)))
+        ts.save_price_line(s, tid, ts.PriceLineForm("GP session", "£650.00", "1,040", "session"))
+        ts.save_price_line(s, tid, ts.PriceLineForm("Mobilisation", "12,500"))
+    with database.unit_of_work() as s:
+        other = ts.save_tender(s, ts.TenderForm(reference="T-2026-002", title="Another"), today=TODAY).ids[0]
+        ts.save_question(s, other, ts.QuestionForm("1", "Not counted for the first tender"))
+    with database.session() as s:
+        contents = ts.count_tender_contents(s, tid)
+        version = ts.get_tender_row(s, tid).version
+    assert (contents.questions, contents.key_dates, contents.tasks, contents.price_lines) == (2, 1, 1, 2)
+    assert contents.version == version and contents.clarifications == 0 and not contents.outcome
+    assert contents.deletion_question == (
+        "Delete tender T-2026-001 'Enhanced Access hub service'? Its 2 questions and answers, 1 key date, 1 task "
+        "and 2 price lines will be deleted too. This cannot be undone; the audit log keeps a record of what was "
+        "deleted."
+    )
+    # Evidence files are not deleted with the checklist: the question says so.
+    with database.unit_of_work() as s:
+        ts.add_standard_checklist(s, tid)
+        line = ts.list_required_documents(s, tid)[0]
+        ts.attach_evidence(s, line.id, line.version, "policy.pdf", b"%PDF-1.4\n%%EOF\n")
+    with database.session() as s:
+        contents = ts.count_tender_contents(s, tid)
+        document_id = ts.list_required_documents(s, tid)[0].document_id
+    assert contents.checklist > 1 and contents.evidence_files == 1
+    assert f"{contents.checklist} documents checklist lines" in contents.deletion_question
+    assert "The file attached as evidence stays in the document store." in contents.deletion_question
+    # A contract won from it stays, its link cleared: the question says so too.
+    with database.unit_of_work() as s:
+        s.add(
+            Contract(
+                reference="C-2027-001",
+                title="Enhanced Access hub",
+                commissioner="NHS West Yorkshire ICB",
+                start_date=date(2027, 4, 1),
+                end_date=date(2030, 3, 31),
+                reporting_frequency=ReportingFrequency.QUARTERLY,
+                tender_id=tid,
+            )
+        )
+    with database.session() as s:
+        contents = ts.count_tender_contents(s, tid)
+    assert contents.contracts == ("C-2027-001",)
+    assert contents.deletion_question.endswith(
+        "Contract C-2027-001 stays, no longer linked to this tender. This cannot be undone; the audit log keeps a "
+        "record of what was deleted."
+    )
+    with database.unit_of_work() as s:
+        ts.delete_tender(s, tid, version)
+    with database.session() as s:
+        assert s.get(Document, document_id) is not None
+        assert s.scalar(select(Contract.tender_id).where(Contract.reference == "C-2027-001")) is None
+    with pytest.raises(NotFound), database.session() as s:
+        ts.count_tender_contents(s, tid)

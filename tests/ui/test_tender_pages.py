@@ -1,18 +1,26 @@
 """The Tenders screens driven as a person would: the pipeline board (drag a card to another column), the list,
 a tender's tabs, the answer editor's live count turning red over the limit, inserting from the library (answers
 past review flagged), saving back to the library, the pre-flight check with its links, building the bid pack into
-the preview, importing an OCDS notice, and refusing bad input."""
+the preview, importing an OCDS notice, deleting a whole tender (asked first; refused when stale; not offered to
+roles that may not change tenders), and refusing bad input."""
 
 from __future__ import annotations
 
+import getpass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox
+from sqlalchemy import select
 
-from federation_desk.domain.tenders import TenderStatus
+from federation_desk.db.session import Database
+from federation_desk.domain.audit import AuditEntry
+from federation_desk.domain.organisation import Practice
+from federation_desk.domain.tenders import Tender, TenderQuestion, TenderStatus
+from federation_desk.domain.users import AppUser, UserRole
 from federation_desk.services import tenders as ts
 from federation_desk.ui.dialogs.tender import QuestionDialog, SaveToLibraryDialog
 from federation_desk.ui.dialogs.tender_library import InsertFromLibraryDialog, PreflightDialog
@@ -272,3 +280,141 @@ def test_stale_status_change_is_refused(page: Any, qtbot: Any, shown_errors: Any
     assert shown_errors and "changed by" in shown_errors[-1][1]
     with page.ctx.database.session() as s:
         assert ts.get_tender_row(s, row.id).status is TenderStatus.TENDER
+
+
+# ---- deleting a whole tender ----------------------------------------------------------------------------------
+
+
+def _answer_delete_box(monkeypatch: Any, answer: str, seen: list[QMessageBox], shot: Any = None) -> None:
+    """Replace the confirmation's exec: note the box, then press its button with this text."""
+
+    def fake_exec(box: QMessageBox) -> int:
+        seen.append(box)
+        if shot is not None:
+            shot(box, "tender-delete-confirm")
+        next(b for b in box.buttons() if b.text().replace("&", "") == answer).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+
+
+def test_delete_a_tender_after_confirming(
+    page: Any, qtbot: Any, monkeypatch: Any, shot: Any, shown_errors: Any
+) -> None:
+    view = _open(page, qtbot, "Community Phlebotomy Service", "questions")
+    d = view.data.detail
+    tender_id, reference = d.id, d.reference
+    assert len(d.questions) == 3
+    assert view.delete_button.isVisible() and view.delete_button.isEnabled()
+    shot(view.window(), "tender-view-delete-action")
+    seen: list[QMessageBox] = []
+    _answer_delete_box(monkeypatch, "Delete tender", seen, shot)
+    view.delete_button.click()
+    qtbot.waitUntil(lambda: view.delete_job is not None and view.delete_job.done, timeout=20_000)
+    box = seen[0]
+    assert box.text() == f"Delete tender {reference} 'Community Phlebotomy Service'?"
+    assert box.informativeText().startswith("Its 3 questions and answers, 2 key dates")
+    assert box.informativeText().endswith("This cannot be undone; the audit log keeps a record of what was deleted.")
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert all(label.textFormat() is Qt.TextFormat.PlainText for label in box.findChildren(QLabel) if label.text())
+    # Back on the list, which no longer shows the tender.
+    assert page.stack.currentWidget() is page.home and view.tender_id is None
+    qtbot.waitUntil(lambda: all(r.id != tender_id for r in page.data.tenders), timeout=20_000)
+    assert all(r.id != tender_id for r in page.list_model.all_rows)
+    assert page.notice.isVisible() and page.notice.label.text() == f"Tender {reference} deleted."
+    with page.ctx.database.session() as s:
+        assert s.get(Tender, tender_id) is None
+        assert s.scalars(select(TenderQuestion).where(TenderQuestion.tender_id == tender_id)).all() == []
+        audit = s.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == "tender", AuditEntry.row_id == str(tender_id))
+        ).all()
+        deleted_questions = s.scalar(
+            select(AuditEntry.id).where(AuditEntry.table_name == "tender_question", AuditEntry.action == "delete")
+        )
+    assert any(a.action == "delete" for a in audit) and deleted_questions is not None
+    wait_idle(qtbot, page.window())
+    assert shown_errors == []  # the open view's reload of the deleted tender is not reported as an error
+    shot(page.window(), "tenders-after-delete")
+
+
+def test_cancelling_the_delete_keeps_the_tender(page: Any, qtbot: Any, monkeypatch: Any) -> None:
+    view = _open(page, qtbot, "Community Phlebotomy Service")
+    tender_id = view.data.detail.id
+    seen: list[QMessageBox] = []
+    _answer_delete_box(monkeypatch, "Cancel", seen)
+    job = view.delete_tender()
+    qtbot.waitUntil(lambda: job.done, timeout=20_000)
+    wait_idle(qtbot, page.window())
+    assert seen and view.delete_job is None
+    assert page.stack.currentWidget() is view and view.tender_id == tender_id
+    with page.ctx.database.session() as s:
+        assert s.get(Tender, tender_id) is not None and len(ts.list_questions(s, tender_id)) == 3
+
+
+def test_a_stale_delete_is_refused(page: Any, qtbot: Any, monkeypatch: Any, shown_errors: Any) -> None:
+    view = _open(page, qtbot, "Community Phlebotomy Service")
+    d = view.data.detail
+    # Someone else moves the tender on after this screen loaded it.
+    other = Database(page.ctx.database.location, actor="Priya Shah", engine=page.ctx.database.engine)
+    with other.unit_of_work() as s:
+        ts.change_status(s, d.id, d.version, TenderStatus.SUBMITTED)
+    _answer_delete_box(monkeypatch, "Delete tender", [])
+    view.delete_button.click()
+    qtbot.waitUntil(lambda: view.delete_job is not None and view.delete_job.done, timeout=20_000)
+    assert shown_errors and "changed by Priya Shah" in shown_errors[-1][1]
+    assert page.stack.currentWidget() is view and view.tender_id == d.id
+    with page.ctx.database.session() as s:
+        assert ts.get_tender_row(s, d.id).status is TenderStatus.SUBMITTED
+        assert len(ts.list_questions(s, d.id)) == 3
+
+
+@pytest.fixture
+def window_as(app: Any, qtbot: Any, demo_path: Path) -> Iterator[Any]:
+    """The main window on the demo, signed in as this computer's user with the role the test gives."""
+    from federation_desk.ui.main_window import MainWindow
+
+    windows: list[Any] = []
+
+    def open_as(role: UserRole) -> Any:
+        db = Database.open(str(demo_path), actor="setup")
+        with db.unit_of_work() as s:
+            practice_id = s.scalar(select(Practice.id).order_by(Practice.id))
+            s.add(AppUser(login="someone-else", display_name="Ada Admin", role=UserRole.ADMINISTRATOR))
+            s.add(
+                AppUser(
+                    login=getpass.getuser(),
+                    display_name="Pat Example",
+                    role=role,
+                    practice_id=practice_id if role is UserRole.PRACTICE_MANAGER else None,
+                )
+            )
+        db.dispose()
+        win = MainWindow()
+        qtbot.addWidget(win)
+        win.resize(1360, 860)
+        win.show()
+        with qtbot.waitSignal(win.database_ready, timeout=30_000):
+            win.open_database(str(demo_path), "tenders")
+        wait_idle(qtbot, win)
+        windows.append(win)
+        return win
+
+    yield open_as
+    for win in windows:
+        win.ctx.ops.wait(10_000)
+        win.ctx.database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [(UserRole.VIEWER, False), (UserRole.PRACTICE_MANAGER, False), (UserRole.MANAGER, True)],
+)
+def test_delete_tender_is_offered_only_to_roles_that_change_tenders(
+    window_as: Any, qtbot: Any, role: UserRole, offered: bool
+) -> None:
+    win = window_as(role)
+    page = win.pages["tenders"]
+    qtbot.waitUntil(lambda: page.data is not None, timeout=20_000)
+    view = _open(page, qtbot, "Community Phlebotomy Service")
+    assert view.delete_button.isVisible() is offered
+    assert (not view.delete_button.isHidden()) is offered

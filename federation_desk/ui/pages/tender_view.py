@@ -14,9 +14,12 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QSpacerItem,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -287,6 +290,7 @@ class TenderView(QWidget):
 
     back_requested = Signal()
     loaded = Signal()
+    deleted = Signal(object)  # the Changes of a deleted tender
     bid_pack_ready = Signal(object)
 
     TABS = (
@@ -309,6 +313,8 @@ class TenderView(QWidget):
         self.data: TenderViewData | None = None
         self.load_job: Any = None
         self.pack_job: Any = None
+        self.delete_check_job: Any = None
+        self.delete_job: Any = None
         self.preview: Any = None
         self._select_question: int | None = None
         layout = QVBoxLayout(self)
@@ -318,6 +324,12 @@ class TenderView(QWidget):
         self.back_button.setAccessibleName("Back to all tenders")
         top.addWidget(self.back_button)
         top.addStretch(1)
+        self.delete_button = QPushButton(icon("danger"), "Delete tender ...")
+        self.delete_button.setAccessibleName("Delete this tender and everything recorded for it")
+        self.delete_button.setToolTip("Delete this tender with its questions, answers, dates and other records")
+        self.delete_button.setProperty("needs", "federation")  # tenders are federation records (access control)
+        self.delete_button.setEnabled(False)  # until the tender has loaded
+        top.addWidget(self.delete_button)
         self.edit_button = QPushButton(icon("edit"), "Edit")
         self.edit_button.setAccessibleName("Edit the tender's details")
         self.pack_button = QPushButton(icon("print"), "Bid pack ...")
@@ -372,6 +384,7 @@ class TenderView(QWidget):
     def _wire(self) -> None:
         self.back_button.clicked.connect(self._back)
         self.edit_button.clicked.connect(self.edit_tender)
+        self.delete_button.clicked.connect(self.delete_tender)
         self.pack_button.clicked.connect(self.check_bid_pack)
         o = self.overview
         o.dates.add_requested.connect(lambda: self._dialog(KeyDateDialog, None))
@@ -432,6 +445,7 @@ class TenderView(QWidget):
     def show_tender(self, tender_id: int, tab: str | None = None) -> None:
         if self.tender_id != tender_id:
             self.data = None
+            self.delete_button.setEnabled(False)
             self.title.setText("Loading ...")
             self.subtitle.setText("")
             self.history = None
@@ -443,14 +457,26 @@ class TenderView(QWidget):
     def reload(self) -> None:
         if self.tender_id is None:
             return
+        tender_id = self.tender_id
         self.load_job = self.ctx.ops.run_query(
-            load_view, self.tender_id, on_done=self._show, parent=self, key=f"tender-{self.tender_id}"
+            load_view,
+            tender_id,
+            on_done=self._show,
+            on_error=lambda exc: self._load_failed(tender_id, exc),
+            parent=self,
+            key=f"tender-{tender_id}",
         )
+
+    def _load_failed(self, tender_id: int, exc: BaseException) -> None:
+        if tender_id != self.tender_id:
+            return  # no longer shown (deleted here, or another tender opened): nothing to tell
+        errors.show_error(self, exc)
 
     def _show(self, data: TenderViewData) -> None:
         if data.detail.id != self.tender_id:
             return
         self.data = data
+        self.delete_button.setEnabled(True)
         d = data.detail
         self.title.setText(f"{d.reference}  {d.title}")
         due = d.submission_date
@@ -539,6 +565,64 @@ class TenderView(QWidget):
     def edit_tender(self) -> None:
         if self.data is not None:
             TenderDialog.ask(self.ctx.ops, self.data.buyers, self.data.processes, self.data.detail, "", self)
+
+    def delete_tender(self) -> Any:
+        """Count what goes with the tender, ask (Cancel is the default), then delete it on a worker."""
+        if self.data is None or self.tender_id is None:
+            return None
+        self.delete_check_job = self.ctx.ops.run_query(
+            ts.count_tender_contents, self.tender_id, on_done=self._confirm_delete, parent=self
+        )
+        return self.delete_check_job
+
+    def _confirm_delete(self, contents: ts.TenderContents) -> None:
+        if self.data is None or contents.id != self.tender_id:
+            return
+        self.delete_job = None
+        if not self.confirm_delete(contents.question, contents.consequences):
+            return
+        # The version this screen was loaded with: a change made since then is refused as a stale edit.
+        self.delete_job = self.ctx.ops.run_write(
+            ts.delete_tender,
+            contents.id,
+            self.data.detail.version,
+            on_done=self._deleted,
+            parent=self,
+            label="Deleting the tender ...",
+        )
+
+    def confirm_delete(self, question: str, consequences: str) -> bool:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete tender")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # titles are people's text
+        box.setText(question)
+        box.setInformativeText(consequences)
+        informative = box.findChild(QLabel, "qt_msgbox_informativelabel")
+        if informative is not None:  # contract references are people's text too
+            informative.setTextFormat(Qt.TextFormat.PlainText)
+        grid = box.layout()
+        if isinstance(grid, QGridLayout):  # wider than Qt's default, so a long title fits on a line or two
+            width = QSpacerItem(480, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            grid.addItem(width, grid.rowCount(), 0, 1, grid.columnCount())
+        delete = box.addButton("Delete tender", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        self.last_dialog = box
+        box.exec()
+        return box.clickedButton() is delete
+
+    def _deleted(self, changes: Any) -> None:
+        self.tender_id = None
+        self.data = None
+        self.delete_button.setEnabled(False)
+        self.questions.editor.set_question(None)  # its question is gone: nothing left to save or discard
+        window = self.window()
+        if hasattr(window, "statusBar"):
+            window.statusBar().showMessage(changes.message, 6000)
+        self.deleted.emit(changes)
+        self.back_requested.emit()
 
     def go_to(self, tab: str, target_id: Any) -> None:
         """Open a tab (and select a record there): the links of the pre-flight check and the matrix."""

@@ -232,6 +232,7 @@ class TendersPage(Page):
         self.data: TendersData | None = None
 
         self.view.back_requested.connect(self.show_home)
+        self.view.deleted.connect(self._tender_deleted)
         self.new_button.clicked.connect(self.new_tender)
         self.import_button.clicked.connect(self.import_notice)
         self.days_button.clicked.connect(lambda: NonWorkingDaysDialog(self.ctx, self).exec())
@@ -324,6 +325,10 @@ class TendersPage(Page):
 
     def show_home(self) -> None:
         self.stack.setCurrentWidget(self.home)
+
+    def _tender_deleted(self, changes: Any) -> None:
+        self.notice.label.setText(changes.message)
+        self.notice.setVisible(True)
 
     def _open_selected(self) -> None:
         row = self.board.selected_row() if self.tabs.currentWidget() is self.board else self.list_table.selected_row()
