@@ -635,10 +635,14 @@ class MainWindow(QMainWindow):
 
         may_change = access.can(Capability.EDIT_PRACTICE_RECORDS)
         may_change_federation = access.can(Capability.EDIT_FEDERATION_RECORDS)
+        # A page whose records are all federation-wide (tenders) says so once for every button that changes one.
+        federation_page = page.property("change_needs") == "federation"
         for button in page.findChildren(QAbstractButton):
             needs = button_needs(button)
             if needs is None:
                 continue
+            if federation_page and needs == "practice" and button.property("needs") is None:
+                needs = "federation"
             allowed = may_change if needs == "practice" else may_change_federation
             if not allowed:
                 button.setVisible(False)

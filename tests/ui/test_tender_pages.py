@@ -418,3 +418,6 @@ def test_delete_tender_is_offered_only_to_roles_that_change_tenders(
     view = _open(page, qtbot, "Community Phlebotomy Service")
     assert view.delete_button.isVisible() is offered
     assert (not view.delete_button.isHidden()) is offered
+    # Every other button that changes a tender, the answer library or the calendar follows the same rule.
+    for button in (view.edit_button, page.new_button, page.import_button, page.days_button):
+        assert (not button.isHidden()) is offered, button.text()

@@ -180,6 +180,7 @@ class TendersPage(Page):
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
+        self.setProperty("change_needs", "federation")  # tenders and the answer library are federation records
         self.stack = QStackedWidget()
         self.layout_.addWidget(self.stack, 1)
         self.home = QWidget()
@@ -196,6 +197,7 @@ class TendersPage(Page):
             "Create or update a tender from a Find a Tender or Contracts Finder notice saved as OCDS JSON"
         )
         self.days_button = QPushButton(icon("settings"), "Non-working days ...")
+        self.days_button.setProperty("needs", "federation")  # it edits the federation's calendar
         self.open_button = QPushButton(icon("open"), "Open")
         self.open_button.setAccessibleName("Open the selected tender")
         for button in (self.new_button, self.import_button, self.days_button, self.open_button):
