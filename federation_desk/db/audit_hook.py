@@ -71,9 +71,10 @@ def _row_id(obj: Any) -> str | None:
 def _entries_for_update(obj: Any) -> Iterable[tuple[str, str | None, str | None]]:
     state = inspect(obj)
     redact = getattr(type(obj), "__audit_redact__", frozenset())
+    touched = state.committed_state  # the attributes set since the record was loaded: only these can have changed
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in UNAUDITED_FIELDS:
+        if key in UNAUDITED_FIELDS or key not in touched:
             continue
         history = get_history(obj, key, passive=PASSIVE_NO_INITIALIZE)
         if not history.added and not history.deleted:
