@@ -2,8 +2,12 @@
 
 Cover with the overall red/amber/green; contents; a summary page with the RAG of every obligation and a chart of
 the RAG mix over the last five periods; the KPI table with the previous four periods as a trend and a trend chart
-per obligation; the exceptions (the records behind every red or amber, optionally with staff names replaced by
-role and practice); an evidence appendix saying how each figure was measured and from what; a sign-off block.
+per obligation; the exceptions (the records behind every red or amber); an evidence appendix saying how each
+figure was measured and from what; a sign-off block.
+
+Anonymised, no staff member's name is printed anywhere: the people behind an exception are shown by role and
+practice ("this person" in their own row), and any staff name typed into free text (KPI notes, obligation
+descriptions, contract fields, evidence) reads "[name withheld]" (``services.anonymise``).
 
 It uses the shared report blocks (``reports.templates``, ``flowables``, ``tables``, ``styles``): the same Unicode
 font, escaping, page template, "page x of y", contents and outline as every other report. The file is written
@@ -37,12 +41,13 @@ from federation_desk.reports.templates import (
     start_body,
     write_pdf_atomically,
 )
+from federation_desk.services.anonymise import NAME_WITHHELD, scrub_strings, staff_name_scrubber
 from federation_desk.services.changes import Changes
 from federation_desk.services.contract_evaluators import (
     ContractEvaluation,
     Evaluation,
     ExceptionRow,
-    anonymise_text,
+    anonymise_evaluation,
     evaluate_contract,
 )
 from federation_desk.services.contracts import (
@@ -81,6 +86,7 @@ class ComplianceReportData:
     produced_at: datetime
     produced_by: str
     trace_code: str
+    anonymised: bool = False  # every staff name is already hidden from every text above
 
 
 @dataclass(frozen=True)
@@ -105,13 +111,18 @@ def gather_report_data(
     produced_by: str,
     progress: Progress | None = None,
     trace_code: str | None = None,
+    anonymise: bool = False,
 ) -> ComplianceReportData:
-    """Everything the report shows, read in one session (immutable rows only)."""
+    """Everything the report shows, read in one session (immutable rows only).
+
+    With ``anonymise``, every text the report prints has the names of all staff in the database hidden: the
+    people behind an exception become "this person" in their own row, anyone else named in free text (KPI notes,
+    descriptions, contract fields, evidence) "[name withheld]"."""
     from federation_desk.services.organisation import get_federation
 
     evaluation = evaluate_contract(session, contract_id, period_id, today, progress=progress)
     federation = get_federation(session)
-    return ComplianceReportData(
+    data = ComplianceReportData(
         evaluation,
         federation.name if federation else "The federation",
         name_maps(session),
@@ -119,6 +130,19 @@ def gather_report_data(
         datetime.now(UTC),
         produced_by,
         trace_code or new_trace_code(),
+    )
+    if not anonymise:
+        return data
+    scrub = staff_name_scrubber(session)
+    return ComplianceReportData(
+        anonymise_evaluation(evaluation, scrub),
+        scrub(data.federation_name),
+        scrub_strings(data.names, scrub),
+        scrub_strings(data.templates, scrub),
+        data.produced_at,
+        scrub(data.produced_by),
+        data.trace_code,
+        anonymised=True,
     )
 
 
@@ -137,7 +161,7 @@ def produce_compliance_report(
     progress = progress or NullProgress()
     today = today or london_today()
     with database.session() as session:
-        data = gather_report_data(session, contract_id, period_id, today, database.actor, progress)
+        data = gather_report_data(session, contract_id, period_id, today, database.actor, progress, anonymise=anonymise)
     pages = {"n": 0}
 
     def build(tmp: Path) -> None:
@@ -181,13 +205,6 @@ def _person_label(row: ExceptionRow, anonymise: bool) -> str:
     return row.subject
 
 
-def _detail(row: ExceptionRow, anonymise: bool) -> str:
-    if not anonymise or not row.names:
-        return row.detail
-    text = anonymise_text(row.detail, row.names, "this person")
-    return text[:1].upper() + text[1:] if text.startswith("this person") else text
-
-
 class _Numbers:
     """Obligation numbers as printed (1, 2, 3 ...) by obligation id."""
 
@@ -203,6 +220,8 @@ def build_compliance_pdf(
 ) -> int:
     """Write the report to ``target`` (use :func:`write_pdf_atomically` around this); returns the page count."""
     progress = progress or NullProgress()
+    if options.anonymise and not data.anonymised:
+        raise ValueError("An anonymised report needs its data gathered with anonymise=True.")
     ev = data.evaluation
     contract, period = ev.contract, ev.period
     info = ReportInfo(
@@ -273,7 +292,9 @@ def _cover(data: ComplianceReportData, options: ReportOptions, width: float) -> 
     if options.anonymise:
         flow.append(
             safe_paragraph(
-                "Staff names are withheld in this copy: each person is shown by their role and practice.", "Italic"
+                "Staff names are withheld in this copy: each person is shown by their role and practice, and a "
+                f"name in a note or description reads “{NAME_WITHHELD}”.",
+                "Italic",
             )
         )
     flow += [
@@ -479,7 +500,7 @@ def _exceptions(data: ComplianceReportData, options: ReportOptions, width: float
         if people and options.anonymise:
             columns = [
                 ColumnSpec("Staff (role, practice)", lambda r: _person_label(r, True), 2.2),
-                ColumnSpec("Why", lambda r: _detail(r, True), 5.0),
+                ColumnSpec("Why", lambda r: r.detail, 5.0),
             ]
         elif people:
             columns = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from federation_desk.domain.contracts import ObligationType, Rag
 from federation_desk.domain.organisation import Pcn, Practice
 from federation_desk.domain.staff import Role, StaffMember
 from federation_desk.errors import FederationDeskError
+from federation_desk.services.anonymise import scrub_strings
 from federation_desk.services.contracts import (
     ContractRow,
     KpiValueRow,
@@ -726,3 +727,38 @@ def anonymise_text(text: str, names: Sequence[str], replacement: str) -> str:
         pattern = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)")
         text = pattern.sub(replacement, text)
     return text
+
+
+def anonymise_row(row: ExceptionRow, scrub: Callable[[str], str] | None = None) -> ExceptionRow:
+    """An exception row fit for an anonymised report: the person's own names in its detail become "this person",
+    then ``scrub`` (a :class:`~federation_desk.services.anonymise.NameScrubber`) hides anybody else's; the row no
+    longer carries the names."""
+    detail = row.detail
+    if row.names:
+        detail = anonymise_text(detail, row.names, "this person")
+        if detail.startswith("this person"):
+            detail = detail[:1].upper() + detail[1:]
+    row = replace(row, detail=detail, names=())
+    return scrub_strings(row, scrub) if scrub is not None else row
+
+
+def anonymise_evaluation(evaluation: ContractEvaluation, scrub: Callable[[str], str]) -> ContractEvaluation:
+    """The evaluation with staff names hidden from every text it holds: the contract's, the period's and the
+    obligations' fields (names, descriptions, notes), the results' summaries and evidence (KPI notes, who entered
+    them), and the exception rows (see :func:`anonymise_row`), for this period and the trend periods."""
+    memo: dict[int, Any] = {}
+
+    def results(items: Sequence[Evaluation]) -> tuple[Evaluation, ...]:
+        return tuple(
+            scrub_strings(replace(r, exceptions=tuple(anonymise_row(x) for x in r.exceptions)), scrub, memo)
+            for r in items
+        )
+
+    return replace(
+        evaluation,
+        contract=scrub_strings(evaluation.contract, scrub, memo),
+        period=scrub_strings(evaluation.period, scrub, memo),
+        results=results(evaluation.results),
+        trend_periods=scrub_strings(evaluation.trend_periods, scrub, memo),
+        trend={k: results(v) for k, v in evaluation.trend.items()},
+    )

@@ -1,5 +1,6 @@
 """The compliance report read back from the PDF: every obligation with its value and RAG, the exception rows, no
-staff names when anonymised, literal user text, the trace record, atomic writing and the command line."""
+staff names when anonymised (in the tables and in every free text), literal user text, the trace record, atomic
+writing and the command line."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from federation_desk.cli import main
 from federation_desk.db.session import Database
-from federation_desk.domain.contracts import Rag
+from federation_desk.domain.contracts import Contract, KpiTemplate, Rag
+from federation_desk.domain.staff import EmploymentType, Role, StaffMember
 from federation_desk.reports import compliance_report as cr
 from federation_desk.services import contracts as cs
 from federation_desk.services.contract_evaluators import ContractEvaluation, evaluate_contract
@@ -98,6 +101,106 @@ def test_anonymised_report_shows_role_and_practice_instead_of_names(demo_db: Dat
         assert f"{row.role}, {row.practice}" in everything
     assert "Staff (role, practice)" in everything and "Official: staff names withheld" in everything
     assert result.run.anonymised
+
+
+NOWAK, ONEILL = "Łukasz Nowak", "Siobhán O'Neill"
+
+# Every free text the report prints, with staff names typed in as people do (a title, an apostrophe, lower case),
+# and how each should read anonymised.
+FREE_TEXT = {
+    "service": ("Saturday clinics led by Dr Łukasz Nowak at the hubs.", "led by Dr [name withheld] at the hubs."),
+    "contract_manager": (f"{ONEILL}, Operations Manager", "[name withheld], Operations Manager"),
+    "commissioner_contact": ("ICB contracting team, copy to Mr Nowak", "copy to Mr [name withheld]"),
+    "description": (
+        "Counted each month by Łukasz Nowak from the appointment book.",
+        "Counted each month by [name withheld] from the appointment book.",
+    ),
+    "schedule_ref": ("Schedule 4C, QR2 (agreed with Ms O’Neill)", "QR2 (agreed with Ms [name withheld])"),
+    "name": ("Utilisation audit by Dr Nowak", "Utilisation audit by Dr [name withheld]"),
+    "template_source": ("Checked by Nurse O'Neill against NHS Digital", "Checked by Nurse [name withheld] against"),
+    "kpi_note": (
+        "Dr Łukasz Nowak covered the Saturday hub; siobhán o'neill's list was cancelled.",
+        "Dr [name withheld] covered the Saturday hub; [name withheld]'s list was cancelled.",
+    ),
+}
+
+
+def _names_in_free_text(demo_path: Path, demo_db: Database) -> tuple[int, int]:
+    """Two staff members, and their names in every kind of free text of NDHF-EA-2025 for 2026-11: the contract's
+    service, manager and commissioner contact, an obligation's name, description and contract reference, a KPI
+    template's source, and a red KPI's note, entered by one of them (so "entered by" gives his login too)."""
+    cid, pid = _period(demo_db, "NDHF-EA-2025", "2026-11")
+    with demo_db.unit_of_work() as s:
+        role = s.scalars(select(Role).order_by(Role.id)).first()
+        assert role is not None
+        for given, family in (("Łukasz", "Nowak"), ("Siobhán", "O'Neill")):
+            s.add(
+                StaffMember(given_name=given, family_name=family, role_id=role.id, employment_type=EmploymentType.BANK)
+            )
+        contract = s.get(Contract, cid)
+        assert contract is not None
+        contract.service = FREE_TEXT["service"][0]
+        contract.contract_manager = FREE_TEXT["contract_manager"][0]
+        contract.commissioner_contact = FREE_TEXT["commissioner_contact"][0]
+        contract.notes = f"Not printed: {NOWAK}"
+        obligations = {o.name: o for o in contract.obligations}
+        dna = obligations["Did-not-attend rate"]
+        dna.description = FREE_TEXT["description"][0]
+        dna.schedule_ref = FREE_TEXT["schedule_ref"][0]
+        obligations["Utilisation of offered appointments"].name = FREE_TEXT["name"][0]
+        template = s.scalars(select(KpiTemplate).where(KpiTemplate.code == dna.kpi_template_code)).one()
+        template.source = FREE_TEXT["template_source"][0]
+        dna_id = dna.id
+    with demo_db.session() as s:
+        current = next(r.value for r in cs.load_kpi_grid(s, cid, pid).rows if r.obligation.id == dna_id)
+    assert current is not None
+    he = Database.open(str(demo_path), actor="lukasz.nowak")  # his login
+    try:
+        with he.unit_of_work() as s:
+            cs.save_kpi_values(s, pid, [cs.KpiEntry(dna_id, "12", FREE_TEXT["kpi_note"][0], current.version)])
+    finally:
+        he.dispose()
+    return cid, pid
+
+
+def test_anonymised_report_hides_staff_names_in_every_free_text(
+    demo_path: Path, demo_db: Database, tmp_path: Path
+) -> None:
+    cid, pid = _names_in_free_text(demo_path, demo_db)
+    producer = Database.open(str(demo_path), actor=ONEILL)  # the person producing it is on the staff too
+    try:
+        hidden = tmp_path / "hidden.pdf"
+        cr.produce_compliance_report(producer, cid, pid, hidden, anonymise=True, today=FIXED_TODAY)
+        shown = tmp_path / "shown.pdf"
+        cr.produce_compliance_report(producer, cid, pid, shown, anonymise=False, today=FIXED_TODAY)
+    finally:
+        producer.dispose()
+    anonymised = normalise(" ".join(page_texts(hidden)))
+    folded = anonymised.casefold()
+    for word in ("Łukasz", "Lukasz", "Nowak", "Siobhán", "O'Neill", "O’Neill"):
+        assert word.casefold() not in folded, word
+    for _typed, reads in FREE_TEXT.values():
+        assert reads in anonymised, reads
+    assert "Explanation: Dr [name withheld] covered the Saturday hub" in anonymised  # the red KPI's exception row
+    assert "entered by [name withheld] on" in anonymised and "Prepared by [name withheld]" in anonymised
+    assert "Official: staff names withheld" in anonymised
+    # The people behind the exceptions are still "this person" in their own rows, shown by role and practice.
+    assert "Staff (role, practice)" in anonymised and "Practice nurse, " in anonymised
+
+    named = normalise(" ".join(page_texts(shown)))
+    for typed, _reads in FREE_TEXT.values():
+        assert typed in named, typed
+    assert f"Prepared by {ONEILL}" in named and "entered by lukasz.nowak on" in named
+    assert "[name withheld]" not in named
+    assert "Not printed" not in named  # the contract's notes are not part of the report
+
+
+def test_an_anonymised_build_refuses_data_gathered_with_names(demo_db: Database, tmp_path: Path) -> None:
+    cid, pid = _period(demo_db, "NDHF-EA-2025", "2026-11")
+    with demo_db.session() as s:
+        data = cr.gather_report_data(s, cid, pid, FIXED_TODAY, "tester")
+    with pytest.raises(ValueError, match="anonymise=True"):
+        cr.build_compliance_pdf(tmp_path / "x.pdf", data, cr.ReportOptions(anonymise=True))
 
 
 def test_user_text_prints_literally_and_a_clear_period_has_no_exceptions(demo_db: Database, tmp_path: Path) -> None:
