@@ -8,7 +8,8 @@ case-insensitively and as whole words:
 * a family name (or a full name) after a title such as Dr, Mr, Mrs, Ms, Miss, Mx, Nurse, Sister or Prof; the title
   is kept ("Dr [name withheld]").
 
-A given name alone, or a family name without a title, is left alone: "Grace", "Will" or "Brown" are ordinary words
+A practice's or a PCN's name is left whole even where it holds a person's name ("Dr Patel Surgery"): the report
+promises to show role and practice. A given name alone, or a family name without a title, is left alone: "Grace", "Will" or "Brown" are ordinary words
 too. Matching is Unicode-aware: an apostrophe or a hyphen in a name matches its typographic forms (O'Neill, O’Neill;
 Smith-Jones, Smith‑Jones), a letter with an accent also matches the plain letter ("Siobhán" and "Siobhan"), and any
 run of spaces or a line break may separate the words, or a dot or an underscore as in a login or an e-mail address
@@ -29,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from federation_desk.domain.organisation import Pcn, Practice
 from federation_desk.domain.staff import StaffMember
 
 NAME_WITHHELD = "[name withheld]"
@@ -111,9 +113,14 @@ class NameScrubber:
     """Replace staff names in free text (see the module's docstring). Build once, call for every text."""
 
     def __init__(
-        self, people: Iterable[tuple[str | None, str | None, str | None]], replacement: str = NAME_WITHHELD
+        self,
+        people: Iterable[tuple[str | None, str | None, str | None]],
+        replacement: str = NAME_WITHHELD,
+        keep: Iterable[str] = (),
     ) -> None:
-        """``people``: (given name, family name, preferred name) of every staff member."""
+        """``people``: (given name, family name, preferred name) of every staff member. ``keep``: names that stay
+        as they are even where they hold a person's name (practices: "Dr Patel Surgery" is an organisation, and the
+        report promises to show the practice)."""
         full, family_names = _Trie(), _Trie()
         for given, family, preferred in people:
             given, family, preferred = _clean(given), _clean(family), _clean(preferred)
@@ -132,10 +139,15 @@ class NameScrubber:
             title = f"(?:{'|'.join(TITLES)})\\.?"
             options = [f"(?:(?P<title>{title})\\s+)?{full.pattern()}"] if full.size else []
             options.append(f"(?P<title2>{title})\\s+{family_names.pattern()}")
+            kept = sorted({k for k in map(_clean, keep) if k}, key=len, reverse=True)
+            if kept:  # tried first at each place, so an organisation's name is matched whole and left alone
+                options.insert(0, "(?P<keep>" + "|".join(map(re.escape, kept)) + ")")
             self._pattern = re.compile(f"(?<!\\w)(?:{'|'.join(options)})(?!\\w)", re.IGNORECASE)
 
     def _replace(self, match: re.Match[str]) -> str:
         groups = match.groupdict()
+        if groups.get("keep"):
+            return match.group(0)
         title = groups.get("title") or groups.get("title2")
         return f"{title} {self.replacement}" if title else self.replacement
 
@@ -156,7 +168,9 @@ class NameScrubber:
 def staff_name_scrubber(session: Session, replacement: str = NAME_WITHHELD) -> NameScrubber:
     """A scrubber for the names of every staff member in the database (leavers too)."""
     rows = session.execute(select(StaffMember.given_name, StaffMember.family_name, StaffMember.preferred_name))
-    return NameScrubber(((g, f, p) for g, f, p in rows), replacement)
+    people = [(g, f, p) for g, f, p in rows]
+    organisations = [*session.scalars(select(Practice.name)), *session.scalars(select(Pcn.name))]
+    return NameScrubber(people, replacement, keep=organisations)
 
 
 def scrub_strings(value: Any, scrub: Callable[[str], str], _memo: dict[int, Any] | None = None) -> Any:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from federation_desk.db.session import Database
+from federation_desk.domain.organisation import Practice
 from federation_desk.domain.staff import EmploymentType, Role, StaffMember
 from federation_desk.services.anonymise import NAME_WITHHELD, NameScrubber, scrub_strings, staff_name_scrubber
 from federation_desk.services.contract_evaluators import ExceptionRow, anonymise_row
@@ -91,9 +92,12 @@ def test_scrubber_built_from_every_staff_member_in_the_database(sqlite_db: Datab
                     leave_date=date(2020, 1, 1) if family == "Hall" else None,  # leavers too
                 )
             )
+        s.add(Practice(ods_code="B86001", name="Dr Nowak Surgery"))  # named after a doctor who is on the staff
     with sqlite_db.session() as s:
         scrub = staff_name_scrubber(s)
     assert scrub("Shiv O'Neill and Grace Hall met Dr Nowak.") == f"{W} and {W} met Dr {W}."
+    # The report promises to show the practice: a practice's name stays whole, the person is still hidden.
+    assert scrub("Dr Nowak saw her at Dr Nowak Surgery.") == f"Dr {W} saw her at Dr Nowak Surgery."
 
 
 @dataclass(frozen=True)
