@@ -105,3 +105,30 @@ def test_backup_copy_is_consistent(sqlite_db: object, tmp_path: Path) -> None:
     copy = sqlite3.connect(backup)
     assert copy.execute("SELECT name FROM federation").fetchone() == ("Łukasz's <Federation> & Co",)
     copy.close()
+
+
+def test_the_known_schema_heads_are_the_migration_scripts_heads() -> None:
+    """SCHEMA_HEADS lets an up-to-date database open without Alembic: it must name exactly what the scripts reach
+    (a new migration without updating it fails here)."""
+    assert migrate.head_revisions() == set(migrate.SCHEMA_HEADS)
+
+
+def test_an_up_to_date_database_opens_without_loading_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "current.sqlite"
+    engine = create_engine_for(parse_location(path))
+    migrate.upgrade(engine)
+    engine.dispose()
+    code = (
+        "import sys\n"
+        "from federation_desk.db import migrate\n"
+        "from federation_desk.db.engine import create_engine_for, parse_location\n"
+        f"location = parse_location({str(path)!r})\n"
+        "engine = create_engine_for(location)\n"
+        "result = migrate.prepare(engine, location)\n"
+        "print(result.upgraded, 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False", "False"], out.stderr
