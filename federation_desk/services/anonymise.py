@@ -9,12 +9,13 @@ case-insensitively and as whole words:
   is kept ("Dr [name withheld]").
 
 A practice's or a PCN's name is left whole even where it holds a person's name ("Dr Patel Surgery"): the report
-promises to show role and practice. A given name alone, or a family name without a title, is left alone: "Grace", "Will" or "Brown" are ordinary words
-too. Matching is Unicode-aware: an apostrophe or a hyphen in a name matches its typographic forms (O'Neill, O’Neill;
-Smith-Jones, Smith‑Jones), a letter with an accent also matches the plain letter ("Siobhán" and "Siobhan"), and any
-run of spaces or a line break may separate the words, or a dot or an underscore as in a login or an e-mail address
-("lukasz.nowak@..."). All the names go into one regular expression shaped as a trie (names sharing a beginning share
-one branch), so a scan costs about the same with 2,500 staff as with 25; at each place the longest name wins.
+promises to show role and practice. A given name alone, or a family name without a title, is left alone: "Grace",
+"Will" or "Brown" are ordinary words too. Matching is Unicode-aware: an apostrophe or a hyphen in a name matches its
+typographic forms (O'Neill, O’Neill; Smith-Jones, Smith‑Jones), a letter with an accent also matches the plain
+letter ("Siobhán" and "Siobhan"), and any run of spaces or a line break may separate the words, or a dot or an
+underscore as in a login or an e-mail address ("lukasz.nowak@..."). All the names go into one regular expression
+shaped as a trie (names sharing a beginning share one branch), so a scan costs about the same with 2,500 staff as
+with 25; at each place the longest name wins.
 """
 
 from __future__ import annotations
