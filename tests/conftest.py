@@ -24,6 +24,9 @@ from federation_desk.services.startup import open_database  # noqa: E402
 
 PG_URL = os.environ.get("FEDERATION_DESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FIXED_TODAY = date(2026, 11, 22)
+# The demo federation the tests open is built around FIXED_TODAY; the screens count days from "today", so the whole
+# suite (and the processes it starts) runs on that day, whatever the calendar says (services.dates.today).
+os.environ["FEDERATION_DESK_TODAY"] = FIXED_TODAY.isoformat()
 _pg_reason: str | None = None
 
 

@@ -28,6 +28,7 @@ from federation_desk.domain.staff import Role, StaffMember
 from federation_desk.domain.tenders import DocumentCategory, KeyDateKind, QuestionStatus
 from federation_desk.errors import FederationDeskError
 from federation_desk.services.dates import format_date
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.money import format_money
 from federation_desk.services.organisation import FederationRow, get_federation
 from federation_desk.services.progress import NullProgress, Progress
@@ -378,7 +379,7 @@ def preflight(session: Session, tender_id: int, today: date | None = None) -> Pr
             )
     # Answers drafted from library text that is past its review date, and answers not yet final.
     library = {r.id: r for r in list_library(session)} if any(q.library_answer_id for q in detail.questions) else {}
-    check_day = today or on or date.today()
+    check_day = today or on or london_today()
     for q in detail.questions:
         lib: LibraryRow | None = library.get(q.library_answer_id or 0)
         if lib is not None and lib.past_review(check_day):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,13 @@ DATE_FORMAT = "%d/%m/%Y"
 
 
 def today() -> date:
-    """Today in London (not in UTC: at 00:30 BST it is already tomorrow here)."""
+    """Today in London (not in UTC: at 00:30 BST it is already tomorrow here).
+
+    ``FEDERATION_DESK_TODAY=YYYY-MM-DD`` pins the day, for demonstrations, screenshots and the test suite (its demo
+    federation is built around a fixed day; the screens must count days from that same day)."""
+    pinned = os.environ.get("FEDERATION_DESK_TODAY")
+    if pinned:
+        return date.fromisoformat(pinned)
     return datetime.now(LONDON).date()
 
 

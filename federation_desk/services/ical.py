@@ -167,4 +167,3 @@ def publish_and_share(session: Session, week_start: date, progress: Progress | N
     )
     message = f"{changes.message} {len(files)} calendar files updated in {folder}."
     return ShareResult(folder, tuple(files), Changes(changes.kinds, changes.ids, message))
-

@@ -54,6 +54,7 @@ from federation_desk.services import validators as v
 from federation_desk.services.changes import Changes
 from federation_desk.services.dashboard import DashboardCard, Severity, dashboard_card
 from federation_desk.services.dates import format_date
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.money import format_money, parse_money
 from federation_desk.services.procurement_calendar import (
     Calendar,
@@ -279,7 +280,7 @@ def _tender_rows(session: Session, where: Any = None, today: date | None = None)
         return []
     ids = [t.id for t, _b, _p in rows]
     # Key dates: the submission deadline, and the next deadline of any kind from today on.
-    today = today or date.today()
+    today = today or london_today()
     submission: dict[int, tuple[date, time | None]] = {}
     upcoming: dict[int, tuple[date, str]] = {}
     for tid, kind, label, on, at in session.execute(
@@ -581,12 +582,12 @@ def save_tender(
             raise _fail("process_id", "The chosen process no longer exists. Choose another.")
         regime = process.regime
     if tender_id is None:
-        tender = Tender(reference=reference, title=title, status=form.status, status_changed_on=today or date.today())
+        tender = Tender(reference=reference, title=title, status=form.status, status_changed_on=today or london_today())
         session.add(tender)
     else:
         tender = load_for_edit(session, Tender, tender_id, expected_version)
         if tender.status is not form.status:
-            tender.status, tender.status_changed_on = form.status, today or date.today()
+            tender.status, tender.status_changed_on = form.status, today or london_today()
     tender.reference, tender.title, tender.description = reference, title, description  # type: ignore[assignment]
     tender.buyer_id, tender.buyer_reference, tender.source = form.buyer_id, buyer_ref, form.source  # type: ignore[assignment]
     tender.regime, tender.process_id = regime, form.process_id
@@ -604,7 +605,7 @@ def change_status(
     tender = load_for_edit(session, Tender, tender_id, expected_version)
     if tender.status is status:
         return Changes.of(KIND, ids=(tender.id,), message=f"{tender.reference} is already at {status.label}.")
-    tender.status, tender.status_changed_on = status, today or date.today()
+    tender.status, tender.status_changed_on = status, today or london_today()
     session.flush()
     return Changes.of(KIND, ids=(tender.id,), message=f"{tender.reference} moved to {status.label}.")
 
@@ -1855,7 +1856,7 @@ def save_task(
     else:
         row = load_for_edit(session, TenderTask, row_id, expected_version)
     if form.done and not row.done:
-        row.done_on = today or date.today()
+        row.done_on = today or london_today()
     if not form.done:
         row.done_on = None
     row.title, row.owner, row.due_on, row.done, row.notes = title, owner, form.due_on, form.done, _text(form.notes)  # type: ignore[assignment]
@@ -1867,7 +1868,7 @@ def set_task_done(
     session: Session, row_id: int, expected_version: int | None, done: bool, today: date | None = None
 ) -> Changes:
     row = load_for_edit(session, TenderTask, row_id, expected_version)
-    row.done, row.done_on = done, (today or date.today()) if done else None
+    row.done, row.done_on = done, (today or london_today()) if done else None
     session.flush()
     return Changes.of(KIND, ids=(row.tender_id,), message=f"'{row.title}' {'done' if done else 'reopened'}.")
 
@@ -2181,7 +2182,7 @@ def save_outcome(
     outcome.feedback, outcome.lessons = _text(form.feedback), _text(form.lessons)
     status = _OUTCOME_STATUS[form.result]
     if tender.status is not status:
-        tender.status, tender.status_changed_on = status, today or date.today()
+        tender.status, tender.status_changed_on = status, today or london_today()
     session.flush()
     return Changes.of(KIND, ids=(tender_id,), message=f"Outcome saved: {form.result.label}.")
 

@@ -98,3 +98,12 @@ def test_money_formatting() -> None:
 @given(st.decimals(min_value=0, max_value=10**11, places=2, allow_nan=False))
 def test_money_round_trip(amount: Decimal) -> None:
     assert parse_money(format_money(amount, pence=True)) == amount
+
+
+def test_today_is_london_today_unless_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    from federation_desk.services import dates
+
+    monkeypatch.setenv("FEDERATION_DESK_TODAY", "2027-03-28")
+    assert dates.today() == date(2027, 3, 28)
+    monkeypatch.delenv("FEDERATION_DESK_TODAY")
+    assert dates.today() == datetime.now(dates.LONDON).date()

@@ -27,6 +27,7 @@ from federation_desk.domain.compliance import (
 from federation_desk.domain.staff import EmploymentType, Regulator
 from federation_desk.errors import FieldProblem, ValidationError
 from federation_desk.services import staff as st
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.validators import collect
 from federation_desk.ui.widgets.forms import DateField, FormDialog
 
@@ -166,7 +167,7 @@ class PerformersDialog(ItemDialog):
         self.included = self.date_field("included_on", "&Included since")
         self.checked = self.date_field("checked_on", "List &checked on", keep=False)
         if self.row is None:
-            self.checked.set_date(date.today())
+            self.checked.set_date(london_today())
         self.officer = self.add_field(
             "responsible_officer",
             "&Responsible officer",

@@ -20,6 +20,7 @@ from federation_desk.domain.tenders import (
 )
 from federation_desk.services import procurement_calendar as pc
 from federation_desk.services import tenders as ts
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.money import format_money
 from federation_desk.services.validators import collect
 from federation_desk.ui.widgets.common import plain_label
@@ -350,7 +351,7 @@ class ClarificationDialog(FormDialog):
         self.ours = self.add_field("raised_by_us", "Raised by &us", QCheckBox())
         self.ours.setChecked(row.raised_by_us if row else True)
         self.question = self.add_field("question", "&Question", _area(row and row.question, 90))
-        self.asked = self.add_field("asked_on", "&Asked", DateField(row.asked_on if row else date.today()))
+        self.asked = self.add_field("asked_on", "&Asked", DateField(row.asked_on if row else london_today()))
         self.answer = self.add_field("answer", "Ans&wer", _area(row and row.answer, 90))
         self.answered = self.add_field("answered_on", "Answe&red", DateField(row.answered_on if row else None))
 
@@ -390,7 +391,7 @@ class TaskDialog(FormDialog):
         )  # type: ignore[arg-type]
 
     def save_call(self, form: ts.TaskForm) -> tuple[Any, tuple[Any, ...]]:
-        return ts.save_task, (self.tender_id, form, *_version(self.row), date.today())
+        return ts.save_task, (self.tender_id, form, *_version(self.row), london_today())
 
 
 INSURANCE_TYPES = [
@@ -518,7 +519,7 @@ class LibraryAnswerDialog(FormDialog):
         )
         self.owner = self.add_field("owner", "&Owner", QLineEdit(field_text(row and row.owner)))
         self.reviewed = self.add_field(
-            "last_reviewed_on", "Last &reviewed", DateField(row.last_reviewed_on if row else date.today())
+            "last_reviewed_on", "Last &reviewed", DateField(row.last_reviewed_on if row else london_today())
         )
         self.interval = self.add_field(
             "review_interval_months",
@@ -559,7 +560,7 @@ class SaveToLibraryDialog(FormDialog):
         return self.title_edit.text(), self.tags.text()
 
     def save_call(self, form: tuple[str, str]) -> tuple[Any, tuple[Any, ...]]:
-        return ts.save_answer_to_library, (self.question.id, form[0], form[1], date.today(), self.text)
+        return ts.save_answer_to_library, (self.question.id, form[0], form[1], london_today(), self.text)
 
 
 class NonWorkingDayDialog(FormDialog):

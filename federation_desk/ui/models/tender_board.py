@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from federation_desk.domain.tenders import TenderStatus
 from federation_desk.services.dates import format_date
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.tenders import LibraryRow, QuestionRow, TenderRow, value_text
 from federation_desk.ui import theme
 from federation_desk.ui.models.table_model import RIGHT, ROW_ROLE, Column
@@ -67,7 +68,7 @@ class TenderBoardModel(QAbstractListModel):
         super().__init__(parent)
         self.status = status
         self.rows: list[TenderRow] = []
-        self.today = date.today()
+        self.today = london_today()
 
     def set_rows(self, rows: Sequence[TenderRow], today: date) -> None:
         self.beginResetModel()
@@ -143,7 +144,7 @@ class TenderBoardModel(QAbstractListModel):
 def _due_colour(row: TenderRow) -> QColor | None:
     if row.status.is_closed or row.submission_deadline is None or row.status is TenderStatus.SUBMITTED:
         return None
-    days = row.days_to_submission(date.today())
+    days = row.days_to_submission(london_today())
     if days is None:
         return None
     return severity_colour("danger" if days <= 3 else "warning" if days <= 14 else "good")

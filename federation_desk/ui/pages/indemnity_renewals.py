@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QPushButton, QS
 
 from federation_desk.services import indemnity as ind
 from federation_desk.services.dates import format_date
+from federation_desk.services.dates import today as london_today
 from federation_desk.ui import theme
 from federation_desk.ui.icons import icon
 from federation_desk.ui.models.table_model import RIGHT, Column, RowTableModel
@@ -68,7 +69,7 @@ class RenewalsTab(QWidget):
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.today = date.today()
+        self.today = london_today()
         self.window_start: date | None = None
         self.data: ind.IndemnityData | None = None
         self.timeline_job: Any = None

@@ -802,7 +802,7 @@ class TenderView(QWidget):
     def toggle_task(self) -> None:
         row = self.tasks.table.selected_row()
         if row is not None:
-            self.ctx.ops.run_write(ts.set_task_done, row.id, row.version, not row.done, date.today(), parent=self)
+            self.ctx.ops.run_write(ts.set_task_done, row.id, row.version, not row.done, today(), parent=self)
 
     # -- bid/no-bid and outcome -----------------------------------------------------------------------------------
     def save_bid(self, entries: Any, decision: Any, reason: str) -> None:
@@ -815,7 +815,7 @@ class TenderView(QWidget):
             entries,
             decision,
             reason,
-            date.today(),
+            today(),
             parent=self,
         )
 
@@ -823,7 +823,7 @@ class TenderView(QWidget):
         if self.data is None:
             return
         version = self.data.detail.outcome.version if self.data.detail.outcome else None
-        self.ctx.ops.run_write(ts.save_outcome, self.data.detail.id, form, version, date.today(), parent=self)
+        self.ctx.ops.run_write(ts.save_outcome, self.data.detail.id, form, version, today(), parent=self)
 
     # -- the bid pack ---------------------------------------------------------------------------------------------
     def check_bid_pack(self) -> None:
@@ -832,7 +832,7 @@ class TenderView(QWidget):
         self.preflight_job = self.ctx.ops.run_query(
             bp.preflight,
             self.tender_id,
-            date.today(),
+            today(),
             on_done=self._preflight_done,
             parent=self,
             label="Checking the bid ...",

@@ -93,7 +93,7 @@ class LibraryTab(QWidget):
             else "Reusable answers. Insert them from a question's answer editor; save good answers back from there."
         )
         layout.addWidget(plain_label(note, "Muted"))
-        self.model: RowTableModel[ts.LibraryRow] = RowTableModel(library_columns(date.today()), self)
+        self.model: RowTableModel[ts.LibraryRow] = RowTableModel(library_columns(today()), self)
         self.table = DataTable(self.model, "tender-library-past" if past_only else "tender-library", "Library answers")
         layout.addWidget(self.table, 1)
         self.rows: list[ts.LibraryRow] = []

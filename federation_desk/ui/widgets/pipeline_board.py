@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from federation_desk.domain.tenders import TenderStatus
+from federation_desk.services.dates import today as london_today
 from federation_desk.services.tenders import TenderRow, value_text
 from federation_desk.ui import theme
 from federation_desk.ui.models.table_model import ROW_ROLE
@@ -178,7 +179,7 @@ class PipelineBoard(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.today = date.today()
+        self.today = london_today()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
