@@ -13,6 +13,7 @@ flash. A ``key`` cancels the previous job with the same key (a new filter makes 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from federation_desk.ui import errors
 from federation_desk.ui.bus import bus
 from federation_desk.ui.workers import Worker
 
+log = logging.getLogger(__name__)
 PROGRESS_DELAY_MS = 600
 
 
@@ -111,12 +113,12 @@ class Job(QObject):
     def _finished(self, result: Any) -> None:
         self.result = result
         if self._on_done is not None:
-            self._on_done(result)
+            _deliver(self._on_done, result)
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc
         if self._on_error is not None:
-            self._on_error(exc)
+            _deliver(self._on_error, exc)
         else:
             errors.show_error(self._parent_widget, exc)
 
@@ -133,6 +135,17 @@ class Job(QObject):
             self._dialog.deleteLater()
         self._dialog = None
         self.ops._forget(self)
+
+
+def _deliver(callback: Callable[[Any], None], value: Any) -> None:
+    """Hand a job's outcome to the screen that asked for it; if that screen has closed meanwhile (Qt deleted its
+    objects), the outcome is dropped: nobody is there to see it."""
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.debug("A result arrived for a screen that has closed: %s", exc)
 
 
 class Operations:

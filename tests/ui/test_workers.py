@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
 from federation_desk.errors import ValidationError
@@ -101,9 +102,14 @@ def test_a_newer_query_with_the_same_key_cancels_the_stale_one(app: Any, qtbot: 
     db.dispose()
 
 
-def test_a_finished_worker_is_let_go_on_the_gui_thread(app: Any, qtbot: Any, tmp_path: Path) -> None:
+def test_a_finished_worker_is_let_go_on_the_gui_thread(
+    app: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from federation_desk.ui import workers
 
+    reap = workers.reap
+    # The GUI thread's own reaping (the collector's timer, other jobs starting) waits until this test calls it.
+    monkeypatch.setattr(workers, "reap", lambda: len(workers._RUNNING))
     ops, db = _ops(tmp_path)
     job = ops.run_query(lambda session: 1)
     worker = job.worker
@@ -111,6 +117,28 @@ def test_a_finished_worker_is_let_go_on_the_gui_thread(app: Any, qtbot: Any, tmp
     ops.pool.waitForDone(10_000)
     # The pool thread has returned but did not drop the worker (its signals' QObject belongs to the GUI thread).
     assert worker.returned and worker in workers._RUNNING
-    workers.reap()
+    reap()
     assert worker not in workers._RUNNING
+    db.dispose()
+
+
+def test_a_result_for_a_screen_that_has_closed_is_dropped_quietly(app: Any, qtbot: Any, tmp_path: Path) -> None:
+    """The person closed the screen while its query ran: the result arrives for an object Qt has deleted. It is
+    dropped (the event loop must see no exception), and the job still ends."""
+    import shiboken6
+    from PySide6.QtCore import QStringListModel
+
+    ops, db = _ops(tmp_path)
+    model = QStringListModel()
+    gate = threading.Event()
+
+    def slow(_session: Any) -> list[str]:
+        gate.wait(5)
+        return ["late"]
+
+    job = ops.run_query(slow, on_done=lambda rows: model.setStringList(rows))
+    failed = ops.run_query(lambda _s: 1 / 0, on_error=lambda _exc: model.setStringList(["error"]))
+    shiboken6.delete(model)
+    gate.set()
+    qtbot.waitUntil(lambda: job.done and failed.done, timeout=10_000)
     db.dispose()
