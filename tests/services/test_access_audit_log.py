@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from federation_desk.errors import NotPermitted, ValidationError
 from federation_desk.services import access
 from federation_desk.services import audit_log as log
 from federation_desk.services import organisation as org
-from federation_desk.services.dates import today
+from federation_desk.services.dates import LONDON
 
 
 def _changes(db: Database) -> None:
@@ -69,11 +69,12 @@ def test_filters(database: Database) -> None:
         changes = log.AuditFilter(table_name="practice", action="update")
         fields = {r.field for r in log.fetch_window(s, changes, 0, 20).rows}
         assert fields == {"phone", "list size"}
-        since = log.AuditFilter(since=today(), until=today())
+        today = datetime.now(LONDON).date()  # the day the entries were stamped (the clock, not the pinned day)
+        since = log.AuditFilter(since=today, until=today)
         assert log.count_entries(s, since) == log.count_entries(s, log.AuditFilter())
-        assert log.count_entries(s, log.AuditFilter(since=today() + timedelta(days=1))) == 0
+        assert log.count_entries(s, log.AuditFilter(since=today + timedelta(days=1))) == 0
         with pytest.raises(ValidationError, match="after the 'to' date"):
-            log.count_entries(s, log.AuditFilter(since=today(), until=today() - timedelta(days=1)))
+            log.count_entries(s, log.AuditFilter(since=today, until=today - timedelta(days=1)))
         choices = log.filter_choices(s)
         assert "Łukasz Nowak" in choices.actors and ("pcn", "PCN") in choices.tables
         one = log.fetch_window(s, changes, 0, 1).rows[0]
