@@ -3,8 +3,6 @@ server, driven as a person would. Passwords go to an in-memory keyring only."""
 
 from __future__ import annotations
 
-import getpass
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from federation_desk.db import migrate
 from federation_desk.db.engine import create_engine_for, parse_location
 from federation_desk.db.session import Database
-from federation_desk.domain.organisation import Practice
-from federation_desk.domain.users import AppUser, UserRole
+from federation_desk.domain.users import UserRole
 from federation_desk.services import connections
 from federation_desk.services import organisation as org
 from federation_desk.ui import settings
@@ -168,40 +165,9 @@ def test_first_run_choosing_a_local_file_opens_it(app: Any, qtbot: Any, tmp_path
 
 
 @pytest.fixture
-def role_window(app: Any, qtbot: Any, demo_path: Path) -> Iterator[Any]:
+def role_window(open_demo_as: Any) -> Any:
     """Open the demo as this computer's user, with the role the test gives them."""
-    windows: list[MainWindow] = []
-
-    def open_as(role: UserRole) -> MainWindow:
-        path = demo_path.with_name(f"demo-{role.cli_name}.sqlite")
-        shutil.copy(demo_path, path)
-        db = Database.open(str(path), actor="setup")
-        with db.unit_of_work() as s:
-            practice_id = s.query(Practice.id).order_by(Practice.id).first()[0]
-            s.add(AppUser(login="someone-else", display_name="Ada Admin", role=UserRole.ADMINISTRATOR))
-            s.add(
-                AppUser(
-                    login=getpass.getuser(),
-                    display_name="Pat Example",
-                    role=role,
-                    practice_id=practice_id if role is UserRole.PRACTICE_MANAGER else None,
-                )
-            )
-        db.dispose()
-        win = MainWindow()
-        qtbot.addWidget(win)
-        win.resize(1360, 860)
-        win.show()
-        with qtbot.waitSignal(win.database_ready, timeout=30_000):
-            win.open_database(str(path), "organisation")
-        wait_idle(qtbot, win)
-        windows.append(win)
-        return win
-
-    yield open_as
-    for win in windows:
-        win.ctx.ops.wait(10_000)
-        win.ctx.database.dispose()
+    return lambda role: open_demo_as(role, "organisation")
 
 
 def _visible_buttons(page: Any) -> set[str]:

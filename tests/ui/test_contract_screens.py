@@ -4,9 +4,6 @@ printer offscreen."""
 
 from __future__ import annotations
 
-import getpass
-import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,8 +16,7 @@ from sqlalchemy import select
 
 from federation_desk.db.session import Database
 from federation_desk.domain.contracts import Contract, KpiValue, Obligation, ObligationType, Rag, ReportingPeriod
-from federation_desk.domain.organisation import Practice
-from federation_desk.domain.users import AppUser, UserRole
+from federation_desk.domain.users import UserRole
 from federation_desk.services import contracts as cs
 from federation_desk.services.dates import format_date, today
 from federation_desk.ui.dialogs.contract import ContractDialog, ObligationDialog
@@ -417,40 +413,9 @@ def test_marking_submitted_after_someone_else_did_offers_a_reload(page: Any, qtb
 
 
 @pytest.fixture
-def role_page(app: Any, qtbot: Any, demo_path: Path) -> Iterator[Any]:
+def role_page(open_demo_as: Any) -> Any:
     """The Contracts page on the demo opened by this computer's user with the role the test gives."""
-    windows: list[MainWindow] = []
-
-    def open_as(role: UserRole) -> Any:
-        path = demo_path.with_name(f"demo-{role.cli_name}.sqlite")
-        shutil.copy(demo_path, path)
-        db = Database.open(str(path), actor="setup")
-        with db.unit_of_work() as s:
-            practice_id = s.query(Practice.id).order_by(Practice.id).first()[0]
-            s.add(AppUser(login="someone-else", display_name="Ada Admin", role=UserRole.ADMINISTRATOR))
-            s.add(
-                AppUser(
-                    login=getpass.getuser(),
-                    display_name="Pat Example",
-                    role=role,
-                    practice_id=practice_id if role is UserRole.PRACTICE_MANAGER else None,
-                )
-            )
-        db.dispose()
-        win = MainWindow()
-        qtbot.addWidget(win)
-        win.resize(1360, 860)
-        win.show()
-        with qtbot.waitSignal(win.database_ready, timeout=30_000):
-            win.open_database(str(path), "contracts")
-        wait_idle(qtbot, win)
-        windows.append(win)
-        return win.pages["contracts"]
-
-    yield open_as
-    for win in windows:
-        win.ctx.ops.wait(10_000)
-        win.ctx.database.dispose()
+    return lambda role: open_demo_as(role, "contracts").pages["contracts"]
 
 
 @pytest.mark.parametrize(

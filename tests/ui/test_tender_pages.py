@@ -6,8 +6,6 @@ roles that may not change tenders), and refusing bad input."""
 
 from __future__ import annotations
 
-import getpass
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +16,8 @@ from sqlalchemy import select
 
 from federation_desk.db.session import Database
 from federation_desk.domain.audit import AuditEntry
-from federation_desk.domain.organisation import Practice
 from federation_desk.domain.tenders import Tender, TenderQuestion, TenderStatus
-from federation_desk.domain.users import AppUser, UserRole
+from federation_desk.domain.users import UserRole
 from federation_desk.services import tenders as ts
 from federation_desk.ui.dialogs.tender import QuestionDialog, SaveToLibraryDialog
 from federation_desk.ui.dialogs.tender_library import InsertFromLibraryDialog, PreflightDialog
@@ -369,40 +366,9 @@ def test_a_stale_delete_is_refused(page: Any, qtbot: Any, monkeypatch: Any, show
 
 
 @pytest.fixture
-def window_as(app: Any, qtbot: Any, demo_path: Path) -> Iterator[Any]:
+def window_as(open_demo_as: Any) -> Any:
     """The main window on the demo, signed in as this computer's user with the role the test gives."""
-    from federation_desk.ui.main_window import MainWindow
-
-    windows: list[Any] = []
-
-    def open_as(role: UserRole) -> Any:
-        db = Database.open(str(demo_path), actor="setup")
-        with db.unit_of_work() as s:
-            practice_id = s.scalar(select(Practice.id).order_by(Practice.id))
-            s.add(AppUser(login="someone-else", display_name="Ada Admin", role=UserRole.ADMINISTRATOR))
-            s.add(
-                AppUser(
-                    login=getpass.getuser(),
-                    display_name="Pat Example",
-                    role=role,
-                    practice_id=practice_id if role is UserRole.PRACTICE_MANAGER else None,
-                )
-            )
-        db.dispose()
-        win = MainWindow()
-        qtbot.addWidget(win)
-        win.resize(1360, 860)
-        win.show()
-        with qtbot.waitSignal(win.database_ready, timeout=30_000):
-            win.open_database(str(demo_path), "tenders")
-        wait_idle(qtbot, win)
-        windows.append(win)
-        return win
-
-    yield open_as
-    for win in windows:
-        win.ctx.ops.wait(10_000)
-        win.ctx.database.dispose()
+    return lambda role: open_demo_as(role, "tenders")
 
 
 @pytest.mark.parametrize(
