@@ -214,7 +214,8 @@ def test_take_someone_off_a_session_from_its_dialog(page: Any, qtbot: Any, scree
     qtbot.waitUntil(lambda: dialog.booked_model.rowCount() == 0, timeout=20_000)
     assert "booked: 0, vacant: 1" in dialog.booked_label.text()
     assert not dialog.remove_button.isEnabled()
-    assert person.staff_id in {r.staff_id for r in dialog.model.all_rows}  # back among the candidates
+    # Back among the candidates (their list is fetched again on its own worker, after the booked list).
+    qtbot.waitUntil(lambda: person.staff_id in {r.staff_id for r in dialog.model.all_rows}, timeout=20_000)
     updated = next(s for s in page.data.grid.sessions if s.id == target.id)
     assert not updated.assignees and updated.missing == 1
     with page.ctx.database.session() as s:
