@@ -5,6 +5,8 @@ Only preferences and UI state live here; never passwords (those go to the OS key
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from PySide6.QtCore import QSettings
@@ -57,8 +59,20 @@ _store: QSettings | None = None
 def store() -> QSettings:
     global _store
     if _store is None:
-        _store = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_ID)
+        override = settings_file()
+        if override is None:
+            _store = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORG_NAME, APP_ID)
+        else:
+            _store = QSettings(str(override), QSettings.Format.IniFormat)
     return _store
+
+
+def settings_file() -> Path | None:
+    """With FEDERATION_DESK_DATA_DIR set (a portable copy, a test, a benchmark) the settings live in that folder
+    too, beside the logs, instead of in the person's own profile: nothing run that way changes, or depends on, the
+    window, last page or recent databases of the copy the person uses."""
+    override = os.environ.get("FEDERATION_DESK_DATA_DIR")
+    return Path(override) / f"{APP_ID}.ini" if override else None
 
 
 def use_store(settings: QSettings) -> None:
