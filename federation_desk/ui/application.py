@@ -17,9 +17,10 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
     app.setApplicationVersion(__version__)
-    from federation_desk.ui.qt_compat import collect_on_gui_thread, guard_none
+    from federation_desk.ui.qt_compat import collect_on_gui_thread, guard_none, quicker_feature_scan
 
     guard_none()
+    quicker_feature_scan()
     collect_on_gui_thread()
     from federation_desk.ui import settings, theme
     from federation_desk.ui.icons import app_icon

@@ -32,6 +32,7 @@ from federation_desk import APP_NAME, __version__
 from federation_desk.ui import settings
 from federation_desk.ui.bus import bus
 from federation_desk.ui.icons import app_icon, icon
+from federation_desk.ui.qt_compat import settle_long_lived
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
@@ -405,6 +406,7 @@ class MainWindow(QMainWindow):
         old.deleteLater()
         self.pages[key] = page
         self._apply_access_to_page(page)
+        settle_long_lived()  # a page, once made, stays for the session, as do the modules it imported
         return page
 
     def _show_row(self, row: int) -> None:
@@ -467,6 +469,7 @@ class MainWindow(QMainWindow):
             message = f"Database upgraded to this version; a copy of the old one is in {result.backup}."
         self.statusBar().showMessage(message, 8000)
         bus().database_opened.emit(result.database)
+        settle_long_lived()  # what opening the database imported stays for good: keep full collections short
         self.show_page(then_page or self.current_key())
         self._show_row(self.nav.currentRow())
         self.database_ready.emit()

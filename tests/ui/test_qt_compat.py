@@ -84,3 +84,34 @@ def test_garbage_made_by_workers_is_collected_on_the_gui_thread_only() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "enabled False collected True gui-only True" in result.stdout
+
+
+def test_the_quicker_feature_scan_decides_as_pysides_own() -> None:
+    # PySide asks of every module imported after it whether its source mentions PySide6; the replacement must give
+    # the same answer for modules that do, that don't, and that have no source file.
+    import importlib
+    import types
+
+    import PySide6.QtCore  # noqa: F401 - loads PySide's feature support
+
+    from federation_desk.ui import qt_compat
+
+    assert qt_compat.quicker_feature_scan()
+    feature = sys.modules["shibokensupport.feature"]
+    assert feature._mod_uses_pyside is qt_compat.mentions_pyside
+    original = qt_compat.pyside_scan
+    assert callable(original) and original is not qt_compat.mentions_pyside
+    names = [
+        "federation_desk.ui.qt_compat",  # mentions PySide6
+        "federation_desk.ui.workers",
+        "federation_desk.services.dates",  # does not
+        "json",
+        "sqlalchemy.orm",
+        "math",  # built in: no source
+    ]
+    for name in names:
+        module = importlib.import_module(name)
+        assert qt_compat.mentions_pyside(module) == bool(original(module)), name
+    assert not qt_compat.mentions_pyside(types.ModuleType("made_in_memory"))
+    assert qt_compat.quicker_feature_scan()  # a second call changes nothing
+    assert qt_compat.pyside_scan is original
