@@ -6,7 +6,10 @@ case-insensitively and as whole words:
 
 * a full name: given + family, preferred + family, and "family, given";
 * a family name (or a full name) after a title such as Dr, Mr, Mrs, Ms, Miss, Mx, Nurse, Sister or Prof; the title
-  is kept ("Dr [name withheld]").
+  is kept ("Dr [name withheld]");
+* a family name after the initial of that person's given or preferred name: "Ł. Nowak", "L.Nowak", "L Nowak". The
+  initial must be a capital; "A" and "I" count only with a full stop ("A Hall booking" is an article, "A. Hall" a
+  person).
 
 A practice's or a PCN's name is left whole even where it holds a person's name ("Dr Patel Surgery"): the report
 promises to show role and practice. A given name alone, or a family name without a title, is left alone: "Grace",
@@ -106,6 +109,25 @@ class _Trie:
         return body
 
 
+def _initials(first_name: str) -> list[str]:
+    """The capital initial of a first name, and its plain letter where it has an accent ("Ł" and "L")."""
+    letter = first_name[:1].upper()
+    if not letter.isalpha() or len(letter) != 1:
+        return []
+    plain = _atom(letter.lower())[1]
+    letters = {letter}
+    if plain.startswith("["):  # an accented letter: "[łl]" -> also "L"
+        letters.add(plain[-2].upper())
+    return sorted(letters)
+
+
+def _initial_pattern(initial: str, family_names: _Trie) -> str:
+    """An initial (a capital, whatever the case of the rest) then a family name: "L. Nowak", "L.Nowak", "L Nowak";
+    "A" and "I" only with the full stop, as they are words on their own."""
+    after = r"\.\s*" if initial in "AI" else r"(?:\.\s*|\s+)"
+    return f"(?-i:{re.escape(initial)}){after}{family_names.pattern()}"
+
+
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
@@ -123,6 +145,7 @@ class NameScrubber:
         as they are even where they hold a person's name (practices: "Dr Patel Surgery" is an organisation, and the
         report promises to show the practice)."""
         full, family_names = _Trie(), _Trie()
+        by_initial: dict[str, _Trie] = {}  # "L" -> the family names of everyone whose first name starts with L
         for given, family, preferred in people:
             given, family, preferred = _clean(given), _clean(family), _clean(preferred)
             if not family:
@@ -131,6 +154,8 @@ class NameScrubber:
             for first in dict.fromkeys(n for n in (given, preferred) if n):
                 full.add(f"{first} {family}")
                 full.add(f"{family}, {first}")
+                for initial in _initials(first):
+                    by_initial.setdefault(initial, _Trie()).add(family)
         self.replacement = replacement
         self.name_count = full.size
         self._pattern: re.Pattern[str] | None = None
@@ -140,6 +165,7 @@ class NameScrubber:
             title = f"(?:{'|'.join(TITLES)})\\.?"
             options = [f"(?:(?P<title>{title})\\s+)?{full.pattern()}"] if full.size else []
             options.append(f"(?P<title2>{title})\\s+{family_names.pattern()}")
+            options += [_initial_pattern(initial, trie) for initial, trie in sorted(by_initial.items())]
             kept = sorted({k for k in map(_clean, keep) if k}, key=len, reverse=True)
             if kept:  # tried first at each place, so an organisation's name is matched whole and left alone
                 options.insert(0, "(?P<keep>" + "|".join(map(re.escape, kept)) + ")")

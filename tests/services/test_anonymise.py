@@ -1,5 +1,5 @@
-"""The staff name scrubber: full names and titled family names as whole words, Unicode-aware, a lone given name left
-alone; built from the database; fast with 2,500 staff; and the anonymised copy of an evaluation."""
+"""The staff name scrubber: full names, titled and initialled family names as whole words, Unicode-aware, a lone
+given name left alone; built from the database; fast with 2,500 staff; and the anonymised copy of an evaluation."""
 
 from __future__ import annotations
 
@@ -52,6 +52,12 @@ def scrub() -> NameScrubber:
         ("Siobhan O’Neill and Shiv O'Neill", f"{W} and {W}"),
         ("Anna Smith-Jones and Anna Smith‑Jones", f"{W} and {W}"),
         ("Aoife Ní Bhriain and Dr Ní Bhriain", f"{W} and Dr {W}"),
+        # an initial of the person's own first (or preferred) name before the family name; a capital, and for "A" and
+        # "I" with a full stop, as those are words
+        ("Ł. Nowak, L.Nowak and L Nowak", f"{W}, {W} and {W}"),
+        ("S. O'Neill (Siobhán or Shiv) and Dr G. Hall", f"{W} (Siobhán or Shiv) and Dr {W}"),
+        ("A. Ní Bhriain signed; A Ní Bhriain signed", f"{W} signed; A Ní Bhriain signed"),
+        ("X. Nowak is someone else; l nowak is not a capital", "X. Nowak is someone else; l nowak is not a capital"),
         # whole words only
         ("Łukasz Nowakowski and XŁukasz Nowak", "Łukasz Nowakowski and XŁukasz Nowak"),
         ("Grace Hallam stayed", "Grace Hallam stayed"),
