@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,8 @@ def event_uid(session_id: int, staff_id: int) -> str:
 
 
 def build_calendar(rows: list[rota.SessionRow], staff_id: int | None, name: str) -> bytes:
+    from icalendar import Calendar, Event  # imported by the export's worker, not when the rota page opens
+
     cal = Calendar()
     cal.add("prodid", f"-//{APP_NAME}//{__version__}//EN")
     cal.add("version", "2.0")

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -96,6 +93,11 @@ HEADERS = ("Practice", "Service", "Staff member", "Role", "Employer", "Sessions"
 
 
 def export_recharge_xlsx(rows: list[RechargeRow], target: Path, start: date, end: date, organisation: str = "") -> Path:
+    # openpyxl (and what it loads) costs about 0.5 s to import: only the export, on its worker, pays it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Recharges"

@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -48,7 +49,9 @@ from federation_desk.services import rota_rules as rules
 from federation_desk.services.changes import Changes
 from federation_desk.services.dates import format_date
 from federation_desk.services.progress import NullProgress, Progress
-from federation_desk.services.rota_core import RosterCore, SolveOutcome
+
+if TYPE_CHECKING:  # the engine imports OR-Tools (about 0.5 s): loaded when a fill is built, on its worker
+    from federation_desk.services.rota_core import RosterCore, SolveOutcome
 
 FILL_WEIGHT = 10_000  # an unfilled place
 SOFT_WEIGHT = 400  # a soft-rule breach (daily/weekly rest, 48-hour average, skill)
@@ -443,6 +446,8 @@ class _Planner:
 
     # -- the model ---------------------------------------------------------------------------------------------
     def build(self) -> RosterCore:
+        from federation_desk.services.rota_core import RosterCore
+
         core = RosterCore()
         self.core = core
         p = self.params

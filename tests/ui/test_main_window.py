@@ -112,3 +112,22 @@ def test_what_opening_and_a_new_page_made_is_left_out_of_full_collections(window
     assert id(type(page)) not in tracked
     assert id(window.database) not in tracked
     assert gc.get_freeze_count() > 10_000
+
+
+def test_opening_a_page_does_not_load_what_only_its_jobs_need() -> None:
+    # The rota page once imported OR-Tools, openpyxl (with pandas and numpy) and icalendar: its first click held the
+    # GUI thread for over a second. The solver, the spreadsheet and the calendar export load them on their workers.
+    import subprocess
+    import sys
+
+    modules = [spec.factory.split(":")[0] for spec in PAGES if spec.factory]
+    job_only = ("ortools", "openpyxl", "pandas", "numpy", "icalendar", "reportlab", "pypdf")
+    script = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(','.join(sorted(m for m in {job_only!r} if m in sys.modules)) or '-')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "-"
