@@ -50,7 +50,8 @@ def guard_none() -> bool:
 def mentions_pyside(module: object) -> bool:
     """Whether a module's source contains "PySide6": what PySide's own check decides, without inspect/linecache.
     A module without a readable .py file counts as not using PySide, as it does there (no source, no switch)."""
-    path = getattr(module, "__file__", None)
+    spec = getattr(module, "__spec__", None)
+    path = getattr(spec, "origin", None)  # the module's file, for one loaded from a file
     if not isinstance(path, str) or not path.endswith(".py"):
         return False
     try:
