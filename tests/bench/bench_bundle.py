@@ -12,31 +12,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from tests.bench.runner import Figure, medians, scenario
+from tests.bench.runner import Figure, medians, scenario, spawn_until
 from tests.bundle.build import Bundle, build_bundle, bundle_env
-
-
-def _spawn_until(args: list[str], marker: str | None, env: dict[str, str], cwd: Path) -> float:
-    """Seconds from spawning ``args`` to it printing ``BENCH <marker>`` (or, without a marker, to its exit)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
-    assert proc.stdout is not None
-    if marker is None:
-        proc.communicate(timeout=120)
-        elapsed = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"{args} exited with {proc.returncode}")
-        return elapsed
-    for line in proc.stdout:
-        if line.startswith(f"BENCH {marker}"):
-            elapsed = time.perf_counter() - start
-            proc.wait(timeout=60)
-            return elapsed
-    proc.wait(timeout=60)
-    raise RuntimeError(f"{args} never printed BENCH {marker}")
 
 
 def _size(bundle: Bundle) -> str:
@@ -65,11 +44,11 @@ def bundle_startup(repeat: int) -> list[Figure]:
 
     def bundled(marker: str | None, *args: str, program: Path = bundle.gui) -> float:
         extra = {"FEDERATION_DESK_BENCH": marker} if marker else {}
-        return _spawn_until([str(program), *args], marker, dict(env, **extra), scratch)
+        return spawn_until([str(program), *args], marker, dict(env, **extra), scratch)
 
     def source(marker: str | None, module: str, *args: str) -> float:
         extra = {"FEDERATION_DESK_BENCH": marker} if marker else {}
-        return _spawn_until([sys.executable, "-m", module, *args], marker, dict(source_env, **extra), scratch)
+        return spawn_until([sys.executable, "-m", module, *args], marker, dict(source_env, **extra), scratch)
 
     first_gui = bundled("first-paint", "--db", str(demo))  # before the repeats warm anything up
     cli_bundled = medians(lambda: bundled(None, "--version", program=bundle.cli), repeat)

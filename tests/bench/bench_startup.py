@@ -8,34 +8,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from tests.bench.runner import CACHE, Figure, medians, scale_dataset, scenario
+from tests.bench.runner import CACHE, Figure, medians, scale_dataset, scenario, spawn_until
 
 HERE = Path(__file__).parent
 
 
-def _spawn_until(args: list[str], marker: str, env_extra: dict[str, str], timeout: float = 120.0) -> float:
-    """Seconds from spawning the process to it printing ``BENCH <marker>``. A process that has not printed it
-    within ``timeout`` seconds is killed, and the error says so instead of the benchmark waiting for ever."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **env_extra)
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    watchdog = threading.Timer(timeout, proc.kill)
-    watchdog.start()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith(f"BENCH {marker}"):
-                elapsed = time.perf_counter() - start
-                proc.wait(timeout=30)
-                return elapsed
-        proc.wait(timeout=30)
-    finally:
-        watchdog.cancel()
-    raise RuntimeError(f"{args} did not print BENCH {marker} (within {timeout:.0f} s, or it stopped first)")
+def _spawn_until(args: list[str], marker: str, env_extra: dict[str, str]) -> float:
+    return spawn_until(args, marker, dict(os.environ, QT_QPA_PLATFORM="offscreen", **env_extra))
 
 
 def _demo_db() -> Path:

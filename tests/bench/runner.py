@@ -12,6 +12,8 @@ import importlib
 import os
 import shutil
 import statistics
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -136,3 +138,31 @@ def main(argv: list[str]) -> int:
         print(f"\n[{name}]", flush=True)
         report(SCENARIOS[name](repeat))
     return 0
+
+
+def spawn_until(
+    args: list[str], marker: str | None, env: dict[str, str], cwd: Path | None = None, timeout: float = 120.0
+) -> float:
+    """Seconds from spawning a process to it printing ``BENCH <marker>`` (or, with no marker, to it ending well).
+    A process that has neither printed it nor ended within ``timeout`` seconds is killed, and the error says so,
+    instead of the benchmark waiting for ever."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=cwd)
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
+    try:
+        assert proc.stdout is not None
+        if marker is None:
+            proc.communicate()
+            if proc.returncode != 0:
+                raise RuntimeError(f"{args} exited with {proc.returncode}")
+            return time.perf_counter() - start
+        for line in proc.stdout:
+            if line.startswith(f"BENCH {marker}"):
+                elapsed = time.perf_counter() - start
+                proc.wait(timeout=60)
+                return elapsed
+        proc.wait(timeout=60)
+    finally:
+        watchdog.cancel()
+    raise RuntimeError(f"{args} did not print BENCH {marker} (within {timeout:.0f} s, or it stopped first)")
