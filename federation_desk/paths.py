@@ -28,17 +28,24 @@ def _package_root() -> Path:
     return Path(str(resources.files("federation_desk")))
 
 
+def data_dir_override() -> Path | None:
+    """FEDERATION_DESK_DATA_DIR: one folder for the data, the logs and the settings (a portable copy, a test, a
+    benchmark), instead of the person's own folders."""
+    override = os.environ.get("FEDERATION_DESK_DATA_DIR")
+    return Path(override) if override else None
+
+
 def data_dir() -> Path:
     """The per-user data folder (on Windows: %LOCALAPPDATA%\\FederationDesk\\FederationDesk)."""
-    override = os.environ.get("FEDERATION_DESK_DATA_DIR")
-    path = Path(override) if override else Path(_dirs().user_data_dir)
+    override = data_dir_override()
+    path = override or Path(_dirs().user_data_dir)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def log_dir() -> Path:
-    override = os.environ.get("FEDERATION_DESK_DATA_DIR")
-    path = Path(override) / "logs" if override else Path(_dirs().user_log_dir)
+    override = data_dir_override()
+    path = override / "logs" if override else Path(_dirs().user_log_dir)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

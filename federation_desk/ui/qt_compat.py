@@ -61,6 +61,9 @@ def mentions_pyside(module: object) -> bool:
         return False
 
 
+pyside_scan: Any = None  # PySide's own check, once replaced (kept for the test that compares the two)
+
+
 def quicker_feature_scan() -> bool:
     """Replace PySide's per-import source scan by :func:`mentions_pyside` (idempotent). False where this PySide
     has no such scan (the private function it replaces is looked up, never assumed)."""
@@ -73,9 +76,6 @@ def quicker_feature_scan() -> bool:
         pyside_scan = current
         feature._mod_uses_pyside = mentions_pyside
     return True
-
-
-pyside_scan: Any = None  # PySide's own check, once replaced (kept for the test that compares the two)
 
 
 class GuiThreadCollector:

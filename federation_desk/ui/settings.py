@@ -5,7 +5,6 @@ Only preferences and UI state live here; never passwords (those go to the OS key
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -71,8 +70,10 @@ def settings_file() -> Path | None:
     """With FEDERATION_DESK_DATA_DIR set (a portable copy, a test, a benchmark) the settings live in that folder
     too, beside the logs, instead of in the person's own profile: nothing run that way changes, or depends on, the
     window, last page or recent databases of the copy the person uses."""
-    override = os.environ.get("FEDERATION_DESK_DATA_DIR")
-    return Path(override) / f"{APP_ID}.ini" if override else None
+    from federation_desk.paths import data_dir_override
+
+    override = data_dir_override()
+    return override / f"{APP_ID}.ini" if override else None
 
 
 def use_store(settings: QSettings) -> None:
